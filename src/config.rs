@@ -1,0 +1,88 @@
+//! `meshgate.toml`: the settings file. Command-line flags and `MESHGATE_*` environment
+//! variables (handled by clap in `main.rs`) take precedence over it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use object_store::aws::AmazonS3ConfigKey;
+use object_store::azure::AzureConfigKey;
+use object_store::gcp::GoogleConfigKey;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The contents of `meshgate.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The catalog folder, relative to the config file.
+    pub catalog: Option<PathBuf>,
+    /// Object-store credentials and settings.
+    #[serde(default)]
+    pub storage: StorageConfig,
+}
+
+/// Object-store settings, one table per store kind, keyed by object_store's option names
+/// (`aws_access_key_id`, `aws_endpoint`, `google_service_account`, `azure_storage_account_name`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Amazon S3 and S3-compatible stores.
+    #[serde(default)]
+    pub s3: BTreeMap<String, String>,
+    /// Google Cloud Storage.
+    #[serde(default)]
+    pub gcs: BTreeMap<String, String>,
+    /// Azure Blob Storage.
+    #[serde(default)]
+    pub azure: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Reads `path`. A missing file is an error only when `required` (given explicitly).
+    pub fn load(path: &Path, required: bool) -> Result<Config> {
+        if !path.exists() && !required {
+            return Ok(Config::default());
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut config: Config = toml::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))?;
+        config.storage.validate(path)?;
+        if let (Some(catalog), Some(base)) = (&config.catalog, path.parent()) {
+            config.catalog = Some(base.join(catalog));
+        }
+        Ok(config)
+    }
+}
+
+impl StorageConfig {
+    fn validate(&self, path: &Path) -> Result<()> {
+        let check = |section: &str, key: &str, known: bool| {
+            if known {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "{}: [storage.{section}] has unknown option '{key}'; use object_store's \
+                     option names such as {}",
+                    path.display(),
+                    match section {
+                        "s3" => "aws_access_key_id, aws_secret_access_key, aws_region, aws_endpoint",
+                        "gcs" => "google_service_account, google_application_credentials",
+                        _ => "azure_storage_account_name, azure_storage_account_key",
+                    }
+                )))
+            }
+        };
+        for key in self.s3.keys() {
+            check("s3", key, AmazonS3ConfigKey::from_str(key).is_ok())?;
+        }
+        for key in self.gcs.keys() {
+            check("gcs", key, GoogleConfigKey::from_str(key).is_ok())?;
+        }
+        for key in self.azure.keys() {
+            check("azure", key, AzureConfigKey::from_str(key).is_ok())?;
+        }
+        Ok(())
+    }
+}

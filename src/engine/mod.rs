@@ -1,0 +1,95 @@
+//! The query engine: one DataFusion `SessionContext` per session over the shared catalog
+//! registry, object stores and memory pool.
+
+mod mesh_catalog;
+pub mod opener;
+mod system_views;
+
+use std::sync::Arc;
+
+use datafusion::catalog::SchemaProvider;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+pub use mesh_catalog::{CATALOG_NAME, DEFAULT_SCHEMA, SYSTEM_SCHEMA};
+
+use crate::catalog::{Catalog, Registry};
+use crate::engine::mesh_catalog::MeshCatalog;
+use crate::engine::opener::{OpenedTable, TableOpener};
+use crate::error::Result;
+use crate::storage::StorageOptions;
+
+/// The engine shared by every session of one process.
+#[derive(Debug)]
+pub struct Engine {
+    registry: Arc<Registry>,
+    runtime: Arc<RuntimeEnv>,
+    opener: Arc<TableOpener>,
+    system: Arc<dyn SchemaProvider>,
+}
+
+impl Engine {
+    /// Builds the engine over a loaded `catalog`. Storage is opened lazily, on first use.
+    pub fn new(catalog: Catalog, storage: StorageOptions) -> Result<Engine> {
+        let registry = Arc::new(Registry::new(catalog));
+        let runtime = RuntimeEnvBuilder::new().build_arc()?;
+        let opener_state = SessionStateBuilder::new()
+            .with_config(session_config())
+            .with_runtime_env(Arc::clone(&runtime))
+            .with_default_features()
+            .build();
+        let opener = Arc::new(TableOpener::new(opener_state, storage));
+        let system = system_views::system_schema(&registry)?;
+        Ok(Engine {
+            registry,
+            runtime,
+            opener,
+            system,
+        })
+    }
+
+    /// The catalog registry.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// A new session with its own settings and state.
+    pub fn session(&self) -> SessionContext {
+        let state = SessionStateBuilder::new()
+            .with_config(session_config())
+            .with_runtime_env(Arc::clone(&self.runtime))
+            .with_default_features()
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        let catalog = MeshCatalog::new(
+            Arc::clone(&self.registry),
+            Arc::clone(&self.opener),
+            Arc::clone(&self.system),
+        );
+        ctx.register_catalog(CATALOG_NAME, Arc::new(catalog));
+        ctx
+    }
+
+    /// Opens every table (what `meshgate check` does), in catalog order.
+    pub async fn open_all(&self) -> Vec<(String, Result<OpenedTable>)> {
+        let mut results = Vec::new();
+        for table in self.registry.tables() {
+            results.push((table.qualified_name(), self.opener.open(table).await));
+        }
+        results
+    }
+}
+
+/// Settings every session starts from.
+fn session_config() -> SessionConfig {
+    let mut config = SessionConfig::new()
+        .with_default_catalog_and_schema(CATALOG_NAME, DEFAULT_SCHEMA)
+        .with_create_default_catalog_and_schema(false)
+        .with_information_schema(true);
+    let options = config.options_mut();
+    options.execution.parquet.pushdown_filters = true;
+    options.execution.parquet.reorder_filters = true;
+    options.execution.collect_statistics = true;
+    config
+}

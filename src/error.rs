@@ -1,0 +1,137 @@
+//! The one error type of meshgate and its single SQLSTATE mapping.
+
+use std::path::PathBuf;
+
+use datafusion::error::DataFusionError;
+use datafusion::sql::sqlparser::parser::ParserError;
+
+/// Result alias used throughout meshgate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in meshgate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A manifest (`mesh.yaml`, `domain.yaml`, `*.odcs.yaml`) is malformed.
+    #[error("{file}: {field}: {message}")]
+    Manifest {
+        /// The file that is wrong.
+        file: PathBuf,
+        /// The field path inside the file (`schema[0].properties[2].logicalType`), or `-`.
+        field: String,
+        /// What is wrong and what to write instead.
+        message: String,
+    },
+
+    /// `meshgate.toml` or a command-line setting is wrong.
+    #[error("configuration: {0}")]
+    Config(String),
+
+    /// A product's storage cannot be opened or does not match its contract.
+    #[error("{product}: {message}")]
+    Product {
+        /// `domain.table` of the product table.
+        product: String,
+        /// What is wrong and what to do about it.
+        message: String,
+    },
+
+    /// A SQL name that does not exist.
+    #[error("{0}")]
+    UnknownTable(String),
+
+    /// An I/O error with the path it happened on.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path being read or written.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+
+    /// An error from the query engine.
+    #[error(transparent)]
+    DataFusion(#[from] DataFusionError),
+
+    /// An error from Arrow while writing or formatting data.
+    #[error(transparent)]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+
+    /// An error from Parquet while writing demo data.
+    #[error(transparent)]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
+
+    /// An error from Delta Lake.
+    #[error(transparent)]
+    Delta(#[from] deltalake::DeltaTableError),
+
+    /// An error from an object store.
+    #[error(transparent)]
+    ObjectStore(#[from] object_store::Error),
+}
+
+impl Error {
+    /// Builds an [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The PostgreSQL SQLSTATE for this error (DESIGN.md "Errors").
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            Error::UnknownTable(_) => "42P01",
+            Error::DataFusion(e) => datafusion_sqlstate(e),
+            Error::Manifest { .. } | Error::Config(_) => "F0000",
+            Error::Product { .. } | Error::Delta(_) | Error::ObjectStore(_) => "58030",
+            Error::Io { .. } => "58030",
+            Error::Arrow(_) | Error::Parquet(_) => "XX000",
+        }
+    }
+}
+
+/// Classifies a DataFusion error by its root cause.
+fn datafusion_sqlstate(error: &DataFusionError) -> &'static str {
+    use datafusion::common::SchemaError;
+    match error.find_root() {
+        DataFusionError::SQL(parser, _) => match parser.as_ref() {
+            ParserError::RecursionLimitExceeded => "54001",
+            _ => "42601",
+        },
+        DataFusionError::SchemaError(schema, _) => match schema.as_ref() {
+            SchemaError::FieldNotFound { .. } => "42703",
+            SchemaError::AmbiguousReference { .. } => "42702",
+            SchemaError::DuplicateQualifiedField { .. }
+            | SchemaError::DuplicateUnqualifiedField { .. } => "42701",
+        },
+        DataFusionError::Plan(message) => plan_sqlstate(message),
+        DataFusionError::NotImplemented(_) => "0A000",
+        DataFusionError::ResourcesExhausted(_) => "53200",
+        DataFusionError::Execution(message) if message.contains("cancel") => "57014",
+        DataFusionError::Execution(_) => "22000",
+        DataFusionError::ArrowError(_, _) => "22000",
+        DataFusionError::External(inner) => match inner.downcast_ref::<Error>() {
+            Some(error) => error.sqlstate(),
+            None => "58030",
+        },
+        DataFusionError::ObjectStore(_) | DataFusionError::IoError(_) => "58030",
+        DataFusionError::Configuration(_) => "22023",
+        _ => "XX000",
+    }
+}
+
+/// Plan errors carry no structure; the planner's wording identifies the common cases.
+fn plan_sqlstate(message: &str) -> &'static str {
+    if message.contains("not found") && message.contains("table") {
+        "42P01"
+    } else if message.contains("No field named") {
+        "42703"
+    } else if message.contains("No function matches") || message.contains("Invalid function") {
+        "42883"
+    } else if message.contains("Cannot infer common") || message.contains("Cannot coerce") {
+        "42804"
+    } else {
+        "42000"
+    }
+}

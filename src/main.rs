@@ -1,0 +1,139 @@
+//! The `meshgate` command line: parses arguments, builds the engine, runs one command.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use meshgate::catalog::{Severity, load_catalog};
+use meshgate::config::Config;
+use meshgate::engine::Engine;
+use meshgate::output::{OutputFormat, write_batches};
+use meshgate::storage::StorageOptions;
+use meshgate::{Error, Result};
+
+/// Federated SQL query gateway for a data mesh.
+#[derive(Debug, Parser)]
+#[command(name = "meshgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load every manifest, open every product's storage, compare declared and actual
+    /// schemas; exits non-zero if anything is wrong.
+    Check(CatalogArgs),
+    /// Run one SQL statement against the mesh and print the result.
+    Query(QueryArgs),
+    /// Write a complete demo mesh (manifests and TPC-H data) at a chosen scale factor.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct CatalogArgs {
+    /// Settings file [default: meshgate.toml, if present].
+    #[arg(long, env = "MESHGATE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Catalog folder (overrides `catalog` in the settings file).
+    #[arg(long, env = "MESHGATE_CATALOG")]
+    catalog: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    catalog: CatalogArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+    /// The SQL statement.
+    sql: String,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// TPC-H scale factor (1 = 6 million line items).
+    #[arg(long, default_value = "0.01")]
+    scale: f64,
+    /// Folder to write the mesh into.
+    #[arg(long)]
+    out: PathBuf,
+    /// Replace demo data already in the folder.
+    #[arg(long)]
+    force: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MESHGATE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error [{}]: {error}", error.sqlstate());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Check(args) => {
+            let engine = build_engine(&args)?;
+            let report = meshgate::check::check(&engine).await;
+            println!("{report}");
+            Ok(if report.has_errors() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Query(args) => {
+            let engine = build_engine(&args.catalog)?;
+            let diagnostics = &engine.registry().catalog().diagnostics;
+            for error in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+                eprintln!("{error} (see meshgate check)");
+            }
+            let batches = engine.session().sql(&args.sql).await?.collect().await?;
+            let mut stdout = std::io::stdout().lock();
+            write_batches(&mut stdout, &batches, args.format)?;
+            stdout.flush().map_err(|e| Error::io("<stdout>", e))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            let written = meshgate::demo::write_demo(args.scale, &args.out, args.force).await?;
+            for dir in written {
+                println!("wrote {}", dir.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn build_engine(args: &CatalogArgs) -> Result<Engine> {
+    let config = match &args.config {
+        Some(path) => Config::load(path, true)?,
+        None => Config::load(Path::new("meshgate.toml"), false)?,
+    };
+    let catalog_dir = args
+        .catalog
+        .clone()
+        .or(config.catalog)
+        .unwrap_or_else(|| Path::new("catalog").to_path_buf());
+    let catalog = load_catalog(&catalog_dir)?;
+    Engine::new(catalog, StorageOptions::new(config.storage))
+}

@@ -1,0 +1,52 @@
+//! Prints query results as a table, CSV (RFC 4180) or JSON.
+
+use std::io::Write;
+
+use clap::ValueEnum;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::csv::WriterBuilder;
+use datafusion::arrow::csv::writer::Terminator;
+use datafusion::arrow::json::ArrayWriter;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+
+use crate::error::{Error, Result};
+
+/// Output formats of `meshgate query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// An aligned text table.
+    Table,
+    /// A header row, then one row per line; fields quoted when needed (RFC 4180).
+    Csv,
+    /// One JSON array of row objects.
+    Json,
+}
+
+/// Writes `batches` to `out` in `format`.
+pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: OutputFormat) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
+    match format {
+        OutputFormat::Table => {
+            let table = pretty_format_batches(batches)?;
+            writeln!(out, "{table}").map_err(io)?;
+        }
+        OutputFormat::Csv => {
+            let mut writer = WriterBuilder::new()
+                .with_header(true)
+                .with_line_terminator(Terminator::CRLF)
+                .build(&mut *out);
+            for batch in batches {
+                writer.write(batch)?;
+            }
+        }
+        OutputFormat::Json => {
+            let mut writer = ArrayWriter::new(&mut *out);
+            for batch in batches {
+                writer.write(batch)?;
+            }
+            writer.finish()?;
+            writeln!(out).map_err(io)?;
+        }
+    }
+    Ok(())
+}

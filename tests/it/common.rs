@@ -1,0 +1,65 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use meshgate::catalog::{Catalog, load_catalog};
+use meshgate::config::StorageConfig;
+use meshgate::engine::Engine;
+use meshgate::storage::StorageOptions;
+
+/// The committed demo catalog.
+pub fn demo_catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog")
+}
+
+/// Copies `src` into `dst` recursively.
+pub fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let target = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A temporary copy of the demo catalog that a test may break.
+pub fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&demo_catalog(), dir.path());
+    dir
+}
+
+/// Writes `text` to `path`, creating folders.
+pub fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// An engine over the catalog at `dir`.
+pub fn engine(dir: &Path) -> Engine {
+    engine_with(load_catalog(dir).unwrap(), StorageConfig::default())
+}
+
+/// An engine over `catalog` with object-store settings.
+pub fn engine_with(catalog: Catalog, storage: StorageConfig) -> Engine {
+    Engine::new(catalog, StorageOptions::new(storage)).unwrap()
+}
+
+/// Runs `sql` in a new session.
+pub async fn query(engine: &Engine, sql: &str) -> meshgate::Result<Vec<RecordBatch>> {
+    Ok(engine.session().sql(sql).await?.collect().await?)
+}
+
+/// Runs `sql` and returns the single value it yields, as text.
+pub async fn scalar(engine: &Engine, sql: &str) -> String {
+    let batches = query(engine, sql).await.unwrap();
+    let text = pretty_format_batches(&batches).unwrap().to_string();
+    let line = text.lines().nth(3).unwrap();
+    line.trim_matches(|c| c == '|' || c == ' ').to_string()
+}

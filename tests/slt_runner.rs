@@ -1,0 +1,191 @@
+//! Runs `tests/slt/**/*.slt` against the in-process engine over the committed demo mesh.
+//!
+//! `cargo test --test slt` runs every file; `cargo test --test slt -- FILTER` runs the files
+//! whose path contains FILTER; `-- --complete` rewrites the expected output in place.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{Array, RecordBatch};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::prelude::SessionContext;
+use meshgate::catalog::load_catalog;
+use meshgate::engine::Engine;
+use meshgate::storage::StorageOptions;
+use sqllogictest::{DBOutput, DefaultColumnType, Runner};
+
+/// An error with its SQLSTATE, as a PostgreSQL client would see it.
+#[derive(Debug)]
+struct SqlError {
+    sqlstate: String,
+    message: String,
+}
+
+impl std::fmt::Display for SqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for SqlError {}
+
+impl From<meshgate::Error> for SqlError {
+    fn from(error: meshgate::Error) -> Self {
+        SqlError {
+            sqlstate: error.sqlstate().to_string(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// One session of the engine.
+struct MeshDb {
+    ctx: SessionContext,
+    catalog_root: String,
+}
+
+#[async_trait]
+impl sqllogictest::AsyncDB for MeshDb {
+    type Error = SqlError;
+    type ColumnType = DefaultColumnType;
+
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SqlError> {
+        let frame = self.ctx.sql(sql).await.map_err(meshgate::Error::from)?;
+        let schema = frame.schema().as_arrow().clone();
+        let batches = frame.collect().await.map_err(meshgate::Error::from)?;
+        if schema.fields().is_empty() {
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let types = schema.fields().iter().map(|f| column_type(f.data_type())).collect();
+        let mut rows = Vec::new();
+        for batch in &batches {
+            rows.extend(format_rows(batch, &self.catalog_root)?);
+        }
+        Ok(DBOutput::Rows { types, rows })
+    }
+
+    async fn shutdown(&mut self) {}
+
+    fn engine_name(&self) -> &str {
+        "meshgate"
+    }
+
+    fn error_sql_state(error: &SqlError) -> Option<String> {
+        Some(error.sqlstate.clone())
+    }
+}
+
+fn column_type(data_type: &DataType) -> DefaultColumnType {
+    if data_type.is_integer() {
+        DefaultColumnType::Integer
+    } else if data_type.is_floating() || matches!(data_type, DataType::Decimal128(_, _)) {
+        DefaultColumnType::FloatingPoint
+    } else if matches!(data_type, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+        DefaultColumnType::Text
+    } else {
+        DefaultColumnType::Any
+    }
+}
+
+/// Cells as text: `NULL` for null, `(empty)` for the empty string, the catalog folder as
+/// `$CATALOG` so expected output does not depend on where the repository is.
+fn format_rows(batch: &RecordBatch, catalog_root: &str) -> Result<Vec<Vec<String>>, SqlError> {
+    let options = FormatOptions::default();
+    let formatters = batch
+        .columns()
+        .iter()
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| meshgate::Error::from(e))?;
+    let mut rows = Vec::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        let cells = batch
+            .columns()
+            .iter()
+            .zip(&formatters)
+            .map(|(column, formatter)| {
+                if column.is_null(row) {
+                    return "NULL".to_string();
+                }
+                match formatter.value(row).to_string() {
+                    text if text.is_empty() => "(empty)".to_string(),
+                    text => text.replace(catalog_root, "$CATALOG"),
+                }
+            })
+            .collect();
+        rows.push(cells);
+    }
+    Ok(rows)
+}
+
+fn slt_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("tests/slt is readable")
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            slt_files(&path, files);
+        } else if path.extension().is_some_and(|e| e == "slt") {
+            files.push(path);
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let complete = args.iter().any(|a| a == "--complete");
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let catalog = load_catalog(&root.join("catalog")).expect("the demo catalog loads");
+    let catalog_root = catalog.root.display().to_string();
+    let engine = Arc::new(Engine::new(catalog, StorageOptions::default()).expect("engine"));
+
+    let mut files = Vec::new();
+    slt_files(&root.join("tests/slt"), &mut files);
+    files.retain(|f| filters.is_empty() || filters.iter().any(|x| f.to_string_lossy().contains(x.as_str())));
+
+    let (mut passed, mut failed) = (0, 0);
+    for file in &files {
+        let engine = Arc::clone(&engine);
+        let catalog_root = catalog_root.clone();
+        let mut runner = Runner::new(move || {
+            let ctx = engine.session();
+            let catalog_root = catalog_root.clone();
+            async move { Ok(MeshDb { ctx, catalog_root }) }
+        });
+        let name = file.strip_prefix(root).unwrap_or(file).display().to_string();
+        let result = if complete {
+            runner
+                .update_test_file(
+                    file,
+                    " ",
+                    sqllogictest::default_validator,
+                    sqllogictest::default_normalizer,
+                    sqllogictest::default_column_validator,
+                )
+                .await
+                .map_err(|e| e.to_string())
+        } else {
+            runner.run_file_async(file).await.map_err(|e| e.display(true).to_string())
+        };
+        match result {
+            Ok(()) => {
+                passed += 1;
+                println!("ok      {name}");
+            }
+            Err(error) => {
+                failed += 1;
+                println!("FAILED  {name}\n{error}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 || files.is_empty() {
+        std::process::exit(1);
+    }
+}
