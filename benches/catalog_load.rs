@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench catalog_load`
 
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // a bench, not an API
+
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -81,14 +83,24 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let engine = Engine::new(load_catalog(dir.path()).expect("catalog"), StorageOptions::default())
-        .expect("engine");
-    c.bench_function("new session over 1000 products", |b| b.iter(|| engine.session()));
+    let engine = Engine::new(
+        load_catalog(dir.path()).expect("catalog"),
+        StorageOptions::default(),
+    )
+    .expect("engine");
+    c.bench_function("new session over 1000 products", |b| {
+        b.iter(|| engine.session())
+    });
     c.bench_function("query one product of 1000 (opened once)", |b| {
         b.to_async(&runtime).iter(|| async {
             let ctx = engine.session();
             let sql = "SELECT count(*) FROM domain_07.product_3";
-            ctx.sql(sql).await.expect("plan").collect().await.expect("run")
+            ctx.sql(sql)
+                .await
+                .expect("plan")
+                .collect()
+                .await
+                .expect("run")
         })
     });
 }

@@ -95,16 +95,28 @@ pub async fn check(engine: &Engine) -> CheckReport {
 }
 
 fn relative(root: &Path, file: &Path) -> String {
-    file.strip_prefix(root).unwrap_or(file).display().to_string()
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string()
 }
 
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.entries.iter().map(|e| e.subject.len()).max().unwrap_or(0);
+        let width = self
+            .entries
+            .iter()
+            .map(|e| e.subject.len())
+            .max()
+            .unwrap_or(0);
         for entry in &self.entries {
             let mut messages = entry.messages.iter();
             let first = messages.next().map(String::as_str).unwrap_or("");
-            let line = format!("{:<7}  {:<width$}  {first}", entry.status.to_string(), entry.subject);
+            let line = format!(
+                "{:<7}  {:<width$}  {first}",
+                entry.status.to_string(),
+                entry.subject
+            );
             writeln!(f, "{}", line.trim_end())?;
             for message in messages {
                 writeln!(f, "{:<7}  {:<width$}  {message}", "", "")?;

@@ -67,7 +67,8 @@ impl StorageConfig {
                      option names such as {}",
                     path.display(),
                     match section {
-                        "s3" => "aws_access_key_id, aws_secret_access_key, aws_region, aws_endpoint",
+                        "s3" =>
+                            "aws_access_key_id, aws_secret_access_key, aws_region, aws_endpoint",
                         "gcs" => "google_service_account, google_application_credentials",
                         _ => "azure_storage_account_name, azure_storage_account_key",
                     }

@@ -35,9 +35,11 @@ pub enum Error {
         message: String,
     },
 
-    /// A SQL name that does not exist.
-    #[error("{0}")]
-    UnknownTable(String),
+    /// A statement that would change data or the catalog.
+    #[error(
+        "{0} is not allowed: meshgate serves data products read-only; they change in their domain's storage"
+    )]
+    ReadOnly(String),
 
     /// An I/O error with the path it happened on.
     #[error("{path}: {source}")]
@@ -81,7 +83,7 @@ impl Error {
     /// The PostgreSQL SQLSTATE for this error (DESIGN.md "Errors").
     pub fn sqlstate(&self) -> &'static str {
         match self {
-            Error::UnknownTable(_) => "42P01",
+            Error::ReadOnly(_) => "42501",
             Error::DataFusion(e) => datafusion_sqlstate(e),
             Error::Manifest { .. } | Error::Config(_) => "F0000",
             Error::Product { .. } | Error::Delta(_) | Error::ObjectStore(_) => "58030",

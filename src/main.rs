@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use meshgate::catalog::{Severity, load_catalog};
 use meshgate::config::Config;
-use meshgate::engine::Engine;
+use meshgate::engine::{Engine, plan_sql};
 use meshgate::output::{OutputFormat, write_batches};
 use meshgate::storage::StorageOptions;
 use meshgate::{Error, Result};
@@ -74,7 +74,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -108,7 +111,8 @@ async fn run(command: Command) -> Result<ExitCode> {
             for error in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
                 eprintln!("{error} (see meshgate check)");
             }
-            let batches = engine.session().sql(&args.sql).await?.collect().await?;
+            let session = engine.session();
+            let batches = plan_sql(&session, &args.sql).await?.collect().await?;
             let mut stdout = std::io::stdout().lock();
             write_batches(&mut stdout, &batches, args.format)?;
             stdout.flush().map_err(|e| Error::io("<stdout>", e))?;

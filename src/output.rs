@@ -23,7 +23,11 @@ pub enum OutputFormat {
 }
 
 /// Writes `batches` to `out` in `format`.
-pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: OutputFormat) -> Result<()> {
+pub fn write_batches(
+    out: &mut dyn Write,
+    batches: &[RecordBatch],
+    format: OutputFormat,
+) -> Result<()> {
     let io = |e| Error::io("<stdout>", e);
     match format {
         OutputFormat::Table => {

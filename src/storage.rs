@@ -59,7 +59,9 @@ pub fn register_object_store(
         return Ok(());
     }
     let url = Url::parse(location).map_err(|e| {
-        Error::Config(format!("'{location}' is not a valid URL ({e}); write scheme://bucket/path"))
+        Error::Config(format!(
+            "'{location}' is not a valid URL ({e}); write scheme://bucket/path"
+        ))
     })?;
     let root = Url::parse(&format!("{}://{}", url.scheme(), url.authority()))
         .map_err(|e| Error::Config(format!("'{location}': {e}")))?;

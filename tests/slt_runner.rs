@@ -3,6 +3,8 @@
 //! `cargo test --test slt` runs every file; `cargo test --test slt -- FILTER` runs the files
 //! whose path contains FILTER; `-- --complete` rewrites the expected output in place.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,7 +14,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::SessionContext;
 use meshgate::catalog::load_catalog;
-use meshgate::engine::Engine;
+use meshgate::engine::{Engine, plan_sql};
 use meshgate::storage::StorageOptions;
 use sqllogictest::{DBOutput, DefaultColumnType, Runner};
 
@@ -52,13 +54,17 @@ impl sqllogictest::AsyncDB for MeshDb {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SqlError> {
-        let frame = self.ctx.sql(sql).await.map_err(meshgate::Error::from)?;
+        let frame = plan_sql(&self.ctx, sql).await?;
         let schema = frame.schema().as_arrow().clone();
         let batches = frame.collect().await.map_err(meshgate::Error::from)?;
         if schema.fields().is_empty() {
             return Ok(DBOutput::StatementComplete(0));
         }
-        let types = schema.fields().iter().map(|f| column_type(f.data_type())).collect();
+        let types = schema
+            .fields()
+            .iter()
+            .map(|f| column_type(f.data_type()))
+            .collect();
         let mut rows = Vec::new();
         for batch in &batches {
             rows.extend(format_rows(batch, &self.catalog_root)?);
@@ -82,7 +88,10 @@ fn column_type(data_type: &DataType) -> DefaultColumnType {
         DefaultColumnType::Integer
     } else if data_type.is_floating() || matches!(data_type, DataType::Decimal128(_, _)) {
         DefaultColumnType::FloatingPoint
-    } else if matches!(data_type, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+    } else if matches!(
+        data_type,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) {
         DefaultColumnType::Text
     } else {
         DefaultColumnType::Any
@@ -98,10 +107,10 @@ fn format_rows(batch: &RecordBatch, catalog_root: &str) -> Result<Vec<Vec<String
         .iter()
         .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| meshgate::Error::from(e))?;
+        .map_err(meshgate::Error::from)?;
     let mut rows = Vec::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
-        let cells = batch
+        let cells: Vec<String> = batch
             .columns()
             .iter()
             .zip(&formatters)
@@ -111,13 +120,49 @@ fn format_rows(batch: &RecordBatch, catalog_root: &str) -> Result<Vec<Vec<String
                 }
                 match formatter.value(row).to_string() {
                     text if text.is_empty() => "(empty)".to_string(),
-                    text => text.replace(catalog_root, "$CATALOG"),
+                    // Plans print object-store paths, without the leading slash.
+                    text => number_lines(
+                        &text
+                            .replace(catalog_root, "$CATALOG")
+                            .replace(catalog_root.trim_start_matches('/'), "$CATALOG"),
+                    ),
                 }
             })
             .collect();
-        rows.push(cells);
+        rows.extend(split_lines(cells));
     }
     Ok(rows)
+}
+
+/// Multi-line cells (plans) as `01)line`, `02)--indented line`, as DataFusion's own
+/// sqllogictest files write them, so indentation survives the file format.
+fn number_lines(text: &str) -> String {
+    if !text.contains('\n') {
+        return text.to_string();
+    }
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let body = line.trim_start();
+            let indent = "-".repeat(line.len() - body.len());
+            format!("{:02}){indent}{}", i + 1, body.trim_end())
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// A row whose cells span several lines becomes one row per line, so that the file shows
+/// plans the way they print.
+fn split_lines(cells: Vec<String>) -> Vec<Vec<String>> {
+    let mut first = Vec::with_capacity(cells.len());
+    let mut continuation = Vec::new();
+    for cell in cells {
+        let mut lines = cell.lines().map(str::to_string);
+        first.push(lines.next().unwrap_or_default());
+        continuation.extend(lines.map(|line| vec![line]));
+    }
+    std::iter::once(first).chain(continuation).collect()
 }
 
 fn slt_files(dir: &Path, files: &mut Vec<PathBuf>) {
@@ -147,7 +192,12 @@ async fn main() {
 
     let mut files = Vec::new();
     slt_files(&root.join("tests/slt"), &mut files);
-    files.retain(|f| filters.is_empty() || filters.iter().any(|x| f.to_string_lossy().contains(x.as_str())));
+    files.retain(|f| {
+        filters.is_empty()
+            || filters
+                .iter()
+                .any(|x| f.to_string_lossy().contains(x.as_str()))
+    });
 
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
@@ -158,7 +208,11 @@ async fn main() {
             let catalog_root = catalog_root.clone();
             async move { Ok(MeshDb { ctx, catalog_root }) }
         });
-        let name = file.strip_prefix(root).unwrap_or(file).display().to_string();
+        let name = file
+            .strip_prefix(root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
         let result = if complete {
             runner
                 .update_test_file(
@@ -171,7 +225,10 @@ async fn main() {
                 .await
                 .map_err(|e| e.to_string())
         } else {
-            runner.run_file_async(file).await.map_err(|e| e.display(true).to_string())
+            runner
+                .run_file_async(file)
+                .await
+                .map_err(|e| e.display(true).to_string())
         };
         match result {
             Ok(()) => {

@@ -99,7 +99,9 @@ fn load_domain(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Domain> 
     }
     report_unknown_keys(&file, &parsed.unknown_keys, diagnostics);
     Some(Domain {
-        team: manifest.team.unwrap_or_else(|| format!("{folder} domain team")),
+        team: manifest
+            .team
+            .unwrap_or_else(|| format!("{folder} domain team")),
         contact: manifest.contact.unwrap_or_default(),
         description: manifest.description,
         name: folder,
@@ -146,7 +148,11 @@ fn load_products(
     Ok(products)
 }
 
-fn load_product(file: &Path, domain: &Domain, diagnostics: &mut Vec<Diagnostic>) -> Result<Product> {
+fn load_product(
+    file: &Path,
+    domain: &Domain,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Product> {
     let parsed: Parsed<Contract> = read_manifest(file)?;
     let product = validate_contract(file, parsed.value, domain)?;
     report_unknown_keys(file, &parsed.unknown_keys, diagnostics);

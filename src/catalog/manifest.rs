@@ -140,7 +140,7 @@ pub struct ContractDescription {
 #[serde(untagged)]
 pub enum Team {
     /// ODCS 3.1 team object.
-    Object(TeamObject),
+    Object(Box<TeamObject>),
     /// Deprecated ODCS 3.0 member list.
     Members(Vec<TeamMember>),
 }

@@ -88,6 +88,12 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.severity, self.file.display(), self.message)
+        write!(
+            f,
+            "{}: {}: {}",
+            self.severity,
+            self.file.display(),
+            self.message
+        )
     }
 }

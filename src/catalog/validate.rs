@@ -40,7 +40,10 @@ pub fn validate_contract(file: &Path, contract: Contract, domain: &Domain) -> Re
     if contract.kind != "DataContract" {
         return Err(fail(
             "kind",
-            format!("'{}' is not a data contract; write kind: DataContract", contract.kind),
+            format!(
+                "'{}' is not a data contract; write kind: DataContract",
+                contract.kind
+            ),
         ));
     }
     match contract.domain.as_deref() {
@@ -54,7 +57,12 @@ pub fn validate_contract(file: &Path, contract: Contract, domain: &Domain) -> Re
                 ),
             ));
         }
-        None => return Err(fail("domain", format!("missing; add domain: {}", domain.name))),
+        None => {
+            return Err(fail(
+                "domain",
+                format!("missing; add domain: {}", domain.name),
+            ));
+        }
     }
     if contract.schema.is_empty() {
         return Err(fail(
@@ -152,15 +160,12 @@ fn validate_server(
             })?;
             local_location(file, path)
         }
-        _ => server
-            .location
-            .clone()
-            .ok_or_else(|| {
-                fail(
-                    "servers[0].location",
-                    format!("missing; add location: {}://bucket/path", scheme_hint(kind)),
-                )
-            })?,
+        _ => server.location.clone().ok_or_else(|| {
+            fail(
+                "servers[0].location",
+                format!("missing; add location: {}://bucket/path", scheme_hint(kind)),
+            )
+        })?,
     };
     if kind != ServerKind::Local && !location.starts_with(&format!("{}://", scheme_hint(kind))) {
         let allowed = kind == ServerKind::Azure
@@ -256,7 +261,10 @@ fn validate_column(
             let all: Vec<&str> = LogicalType::ALL.iter().map(|t| t.as_str()).collect();
             fail(
                 &format!("schema[{table}].properties[{index}].logicalType"),
-                format!("'{name}' is not an ODCS logical type; use one of {}", all.join(", ")),
+                format!(
+                    "'{name}' is not an ODCS logical type; use one of {}",
+                    all.join(", ")
+                ),
             )
         })?),
     };
@@ -288,8 +296,8 @@ fn contact_of(contract: &Contract) -> Option<String> {
         if let Some(address) = url.strip_prefix("mailto:") {
             return Some(address.to_string());
         }
-        let is_email = channel.tool.as_deref() == Some("email")
-            || channel.channel.as_deref() == Some("email");
+        let is_email =
+            channel.tool.as_deref() == Some("email") || channel.channel.as_deref() == Some("email");
         is_email.then(|| url.to_string())
     })
 }

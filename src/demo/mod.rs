@@ -20,7 +20,9 @@ const BATCH_SIZE: usize = 8192;
 /// when `force` is set.
 pub async fn write_demo(scale: f64, out: &Path, force: bool) -> Result<Vec<PathBuf>> {
     if !(scale > 0.0 && scale.is_finite()) {
-        return Err(Error::Config(format!("--scale {scale} must be a positive number")));
+        return Err(Error::Config(format!(
+            "--scale {scale} must be a positive number"
+        )));
     }
     let out = std::path::absolute(out).map_err(|e| Error::io(out, e))?;
     for (relative, contents) in DEMO_MANIFESTS {
@@ -44,7 +46,10 @@ pub async fn write_demo(scale: f64, out: &Path, force: bool) -> Result<Vec<PathB
             }
             Format::Csv => writers::write_csv(&dir.join("part-0.csv"), batches)?,
             Format::Json => {
-                return Err(Error::Config(format!("{}: the demo writes no JSON", table.name)));
+                return Err(Error::Config(format!(
+                    "{}: the demo writes no JSON",
+                    table.name
+                )));
             }
         }
         written.push(dir);

@@ -42,7 +42,10 @@ fn normalize(batch: RecordBatch) -> Result<RecordBatch> {
         .zip(&fields)
         .map(|(column, field)| cast(column, field.data_type()))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 /// Writes `batches` to one Parquet file at `file`.
@@ -54,7 +57,11 @@ pub fn write_parquet(file: &Path, batches: Batches, properties: WriterProperties
             Some(writer) => writer,
             None => {
                 let out = File::create(file).map_err(|e| Error::io(file, e))?;
-                writer.insert(ArrowWriter::try_new(out, batch.schema(), Some(properties.clone()))?)
+                writer.insert(ArrowWriter::try_new(
+                    out,
+                    batch.schema(),
+                    Some(properties.clone()),
+                )?)
             }
         };
         writer.write(&batch)?;

@@ -9,15 +9,16 @@ use std::sync::Arc;
 
 use datafusion::catalog::SchemaProvider;
 use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 
 pub use mesh_catalog::{CATALOG_NAME, DEFAULT_SCHEMA, SYSTEM_SCHEMA};
 
 use crate::catalog::{Catalog, Registry};
 use crate::engine::mesh_catalog::MeshCatalog;
 use crate::engine::opener::{OpenedTable, TableOpener};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::storage::StorageOptions;
 
 /// The engine shared by every session of one process.
@@ -79,6 +80,21 @@ impl Engine {
         }
         results
     }
+}
+
+/// Plans one SQL statement in `ctx`. Statements that would change data or the catalog (DML,
+/// DDL, `COPY ... TO`, `CREATE EXTERNAL TABLE`) are refused with SQLSTATE 42501.
+pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
+    let plan = ctx.state().create_logical_plan(sql).await?;
+    let read_only = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(true);
+    if let Err(refused) = read_only.verify_plan(&plan) {
+        let what = refused.find_root().message().to_string();
+        return Err(Error::ReadOnly(what));
+    }
+    Ok(ctx.execute_logical_plan(plan).await?)
 }
 
 /// Settings every session starts from.

@@ -47,10 +47,18 @@ impl TableOpener {
             message,
         };
         let storage = &product.storage;
-        register_object_store(self.state.runtime_env(), storage, &spec.location, &self.storage)
-            .map_err(|e| fail(format!("cannot reach {}: {e}", spec.location)))?;
+        register_object_store(
+            self.state.runtime_env(),
+            storage,
+            &spec.location,
+            &self.storage,
+        )
+        .map_err(|e| fail(format!("cannot reach {}: {e}", spec.location)))?;
         let source = self.sources.get(storage.format).ok_or_else(|| {
-            fail(format!("no source is registered for format {}", storage.format))
+            fail(format!(
+                "no source is registered for format {}",
+                storage.format
+            ))
         })?;
         let options = self.storage.for_storage(storage);
         let provider = source

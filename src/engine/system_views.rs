@@ -11,13 +11,23 @@ use datafusion::catalog::{MemTable, MemorySchemaProvider, SchemaProvider};
 
 use crate::catalog::Registry;
 use crate::error::Result;
+use crate::sources::contract::read_only;
 
 /// Builds the `mesh` system schema for `registry`.
 pub fn system_schema(registry: &Registry) -> Result<Arc<dyn SchemaProvider>> {
     let schema = MemorySchemaProvider::new();
-    schema.register_table("domains".to_string(), Arc::new(domains(registry)?))?;
-    schema.register_table("products".to_string(), Arc::new(products(registry)?))?;
-    schema.register_table("columns".to_string(), Arc::new(columns(registry)?))?;
+    schema.register_table(
+        "domains".to_string(),
+        read_only(Arc::new(domains(registry)?)),
+    )?;
+    schema.register_table(
+        "products".to_string(),
+        read_only(Arc::new(products(registry)?)),
+    )?;
+    schema.register_table(
+        "columns".to_string(),
+        read_only(Arc::new(columns(registry)?)),
+    )?;
     Ok(Arc::new(schema))
 }
 
@@ -38,8 +48,11 @@ fn strings<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> ArrayRef {
 }
 
 fn string_lists<'a>(values: impl IntoIterator<Item = &'a [String]>) -> ArrayRef {
-    let mut builder = ListBuilder::new(StringBuilder::new())
-        .with_field(Arc::new(Field::new("item", DataType::Utf8, true)));
+    let mut builder = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
+        "item",
+        DataType::Utf8,
+        true,
+    )));
     for list in values {
         for value in list {
             builder.values().append_value(value);
@@ -52,17 +65,39 @@ fn string_lists<'a>(values: impl IntoIterator<Item = &'a [String]>) -> ArrayRef 
 fn domains(registry: &Registry) -> Result<MemTable> {
     let domains = &registry.catalog().domains;
     let product_count = |name: &str| {
-        let count = registry.catalog().products.iter().filter(|p| p.domain == name).count();
+        let count = registry
+            .catalog()
+            .products
+            .iter()
+            .filter(|p| p.domain == name)
+            .count();
         i32::try_from(count).unwrap_or(i32::MAX)
     };
     table(vec![
-        ("domain", strings(domains.iter().map(|d| Some(d.name.as_str())))),
-        ("description", strings(domains.iter().map(|d| d.description.as_deref()))),
-        ("team", strings(domains.iter().map(|d| Some(d.team.as_str())))),
-        ("contact", strings(domains.iter().map(|d| Some(d.contact.as_str())))),
+        (
+            "domain",
+            strings(domains.iter().map(|d| Some(d.name.as_str()))),
+        ),
+        (
+            "description",
+            strings(domains.iter().map(|d| d.description.as_deref())),
+        ),
+        (
+            "team",
+            strings(domains.iter().map(|d| Some(d.team.as_str()))),
+        ),
+        (
+            "contact",
+            strings(domains.iter().map(|d| Some(d.contact.as_str()))),
+        ),
         (
             "products",
-            Arc::new(domains.iter().map(|d| product_count(&d.name)).collect::<Int32Array>()),
+            Arc::new(
+                domains
+                    .iter()
+                    .map(|d| product_count(&d.name))
+                    .collect::<Int32Array>(),
+            ),
         ),
     ])
 }
@@ -75,11 +110,17 @@ fn products(registry: &Registry) -> Result<MemTable> {
     table(vec![
         ("domain", product(|p| Some(&p.domain))),
         ("product", product(|p| Some(&p.name))),
-        ("table_name", strings(rows.iter().map(|t| Some(t.spec().name.as_str())))),
+        (
+            "table_name",
+            strings(rows.iter().map(|t| Some(t.spec().name.as_str()))),
+        ),
         (
             "description",
             strings(rows.iter().map(|t| {
-                t.spec().description.as_deref().or(t.product.description.as_deref())
+                t.spec()
+                    .description
+                    .as_deref()
+                    .or(t.product.description.as_deref())
             })),
         ),
         ("owner", product(|p| Some(&p.owner))),
@@ -87,20 +128,41 @@ fn products(registry: &Registry) -> Result<MemTable> {
         ("status", product(|p| Some(&p.status))),
         ("version", product(|p| Some(&p.version))),
         ("format", product(|p| Some(p.storage.format.as_str()))),
-        ("location", strings(rows.iter().map(|t| Some(t.spec().location.as_str())))),
-        ("tags", string_lists(rows.iter().map(|t| t.product.tags.as_slice()))),
+        (
+            "location",
+            strings(rows.iter().map(|t| Some(t.spec().location.as_str()))),
+        ),
+        (
+            "tags",
+            string_lists(rows.iter().map(|t| t.product.tags.as_slice())),
+        ),
     ])
 }
 
 fn columns(registry: &Registry) -> Result<MemTable> {
     let rows: Vec<_> = registry
         .tables()
-        .flat_map(|t| t.spec().columns.iter().enumerate().map(move |(i, c)| (t, i, c)))
+        .flat_map(|t| {
+            t.spec()
+                .columns
+                .iter()
+                .enumerate()
+                .map(move |(i, c)| (t, i, c))
+        })
         .collect();
     table(vec![
-        ("domain", strings(rows.iter().map(|(t, _, _)| Some(t.product.domain.as_str())))),
-        ("table_name", strings(rows.iter().map(|(t, _, _)| Some(t.spec().name.as_str())))),
-        ("column_name", strings(rows.iter().map(|(_, _, c)| Some(c.name.as_str())))),
+        (
+            "domain",
+            strings(rows.iter().map(|(t, _, _)| Some(t.product.domain.as_str()))),
+        ),
+        (
+            "table_name",
+            strings(rows.iter().map(|(t, _, _)| Some(t.spec().name.as_str()))),
+        ),
+        (
+            "column_name",
+            strings(rows.iter().map(|(_, _, c)| Some(c.name.as_str()))),
+        ),
         (
             "position",
             Arc::new(
@@ -111,19 +173,42 @@ fn columns(registry: &Registry) -> Result<MemTable> {
         ),
         (
             "logical_type",
-            strings(rows.iter().map(|(_, _, c)| c.logical_type.map(|t| t.as_str()))),
+            strings(
+                rows.iter()
+                    .map(|(_, _, c)| c.logical_type.map(|t| t.as_str())),
+            ),
         ),
-        ("physical_type", strings(rows.iter().map(|(_, _, c)| c.physical_type.as_deref()))),
+        (
+            "physical_type",
+            strings(rows.iter().map(|(_, _, c)| c.physical_type.as_deref())),
+        ),
         (
             "required",
-            Arc::new(rows.iter().map(|(_, _, c)| Some(c.required)).collect::<BooleanArray>()),
+            Arc::new(
+                rows.iter()
+                    .map(|(_, _, c)| Some(c.required))
+                    .collect::<BooleanArray>(),
+            ),
         ),
         (
             "primary_key",
-            Arc::new(rows.iter().map(|(_, _, c)| Some(c.primary_key)).collect::<BooleanArray>()),
+            Arc::new(
+                rows.iter()
+                    .map(|(_, _, c)| Some(c.primary_key))
+                    .collect::<BooleanArray>(),
+            ),
         ),
-        ("description", strings(rows.iter().map(|(_, _, c)| c.description.as_deref()))),
-        ("classification", strings(rows.iter().map(|(_, _, c)| c.classification.as_deref()))),
-        ("tags", string_lists(rows.iter().map(|(_, _, c)| c.tags.as_slice()))),
+        (
+            "description",
+            strings(rows.iter().map(|(_, _, c)| c.description.as_deref())),
+        ),
+        (
+            "classification",
+            strings(rows.iter().map(|(_, _, c)| c.classification.as_deref())),
+        ),
+        (
+            "tags",
+            string_lists(rows.iter().map(|(_, _, c)| c.tags.as_slice())),
+        ),
     ])
 }

@@ -124,13 +124,8 @@ pub fn is_compatible(logical: LogicalType, actual: &DataType) -> bool {
     }
 }
 
-/// Narrows `storage` to the exposed columns. Returns `storage` itself when nothing is hidden.
+/// Narrows `storage` to the exposed columns, read-only.
 pub fn expose(storage: Arc<dyn TableProvider>, matched: SchemaMatch) -> Arc<dyn TableProvider> {
-    let identity = matched.storage_indices.len() == storage.schema().fields().len()
-        && matched.storage_indices.iter().enumerate().all(|(i, s)| i == *s);
-    if identity {
-        return storage;
-    }
     Arc::new(ContractTable {
         inner: storage,
         schema: matched.exposed,
@@ -138,7 +133,18 @@ pub fn expose(storage: Arc<dyn TableProvider>, matched: SchemaMatch) -> Arc<dyn 
     })
 }
 
+/// `table` with every column, read-only: inserts, updates and deletes are refused.
+pub fn read_only(table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+    let schema = table.schema();
+    Arc::new(ContractTable {
+        storage_indices: (0..schema.fields().len()).collect(),
+        schema,
+        inner: table,
+    })
+}
+
 /// A storage table seen through its contract: a subset of its columns, in contract order.
+/// It implements no write path, so SQL can never change a domain's storage through it.
 #[derive(Debug)]
 struct ContractTable {
     inner: Arc<dyn TableProvider>,
@@ -221,7 +227,12 @@ mod tests {
             column("id", Some(LogicalType::Integer)),
         ]);
         let matched = match_schema(&spec, &storage()).unwrap();
-        let names: Vec<_> = matched.exposed.fields().iter().map(|f| f.name().clone()).collect();
+        let names: Vec<_> = matched
+            .exposed
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         assert_eq!(names, ["name", "id"]);
         assert_eq!(matched.storage_indices, [1, 0]);
         assert!(matched.warnings[0].contains("secret"));

@@ -23,10 +23,18 @@ fn check_passes_on_the_demo_mesh() {
     let catalog = demo_catalog();
     let (code, stdout, stderr) = meshgate(&["check", "--catalog", catalog.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    for table in ["sales.orders", "sales.lineitem", "customers.customer", "supply.supplier"] {
+    for table in [
+        "sales.orders",
+        "sales.lineitem",
+        "customers.customer",
+        "supply.supplier",
+    ] {
         assert!(stdout.contains(&format!("ok       {table}")), "{stdout}");
     }
-    assert!(stdout.ends_with("8 ok, 0 warning(s), 0 error(s)\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("8 ok, 0 warning(s), 0 error(s)\n"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -45,8 +53,14 @@ fn check_fails_and_names_the_broken_product() {
 fn query_prints_rfc4180_csv() {
     let catalog = demo_catalog();
     let sql = "SELECT r_regionkey, r_name, 'a \"quoted\", value' AS note FROM customers.region ORDER BY r_regionkey LIMIT 2";
-    let (code, stdout, stderr) =
-        meshgate(&["query", "--catalog", catalog.to_str().unwrap(), "--format", "csv", sql]);
+    let (code, stdout, stderr) = meshgate(&[
+        "query",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--format",
+        "csv",
+        sql,
+    ]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stdout,
@@ -57,8 +71,12 @@ fn query_prints_rfc4180_csv() {
 #[test]
 fn query_errors_carry_the_sqlstate() {
     let catalog = demo_catalog();
-    let (code, _, stderr) =
-        meshgate(&["query", "--catalog", catalog.to_str().unwrap(), "SELECT * FROM sales.nope"]);
+    let (code, _, stderr) = meshgate(&[
+        "query",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "SELECT * FROM sales.nope",
+    ]);
     assert_eq!(code, 1);
     assert!(stderr.starts_with("error [42P01]: "), "{stderr}");
 }
@@ -67,8 +85,14 @@ fn query_errors_carry_the_sqlstate() {
 fn query_prints_json_rows() {
     let catalog = demo_catalog();
     let sql = "SELECT n_name FROM customers.nation WHERE n_nationkey = 7";
-    let (code, stdout, stderr) =
-        meshgate(&["query", "--catalog", catalog.to_str().unwrap(), "--format", "json", sql]);
+    let (code, stdout, stderr) = meshgate(&[
+        "query",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--format",
+        "json",
+        sql,
+    ]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.trim(), r#"[{"n_name":"GERMANY"}]"#);
 }

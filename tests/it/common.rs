@@ -6,7 +6,7 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use meshgate::catalog::{Catalog, load_catalog};
 use meshgate::config::StorageConfig;
-use meshgate::engine::Engine;
+use meshgate::engine::{Engine, plan_sql};
 use meshgate::storage::StorageOptions;
 
 /// The committed demo catalog.
@@ -53,7 +53,7 @@ pub fn engine_with(catalog: Catalog, storage: StorageConfig) -> Engine {
 
 /// Runs `sql` in a new session.
 pub async fn query(engine: &Engine, sql: &str) -> meshgate::Result<Vec<RecordBatch>> {
-    Ok(engine.session().sql(sql).await?.collect().await?)
+    Ok(plan_sql(&engine.session(), sql).await?.collect().await?)
 }
 
 /// Runs `sql` and returns the single value it yields, as text.

@@ -3,7 +3,7 @@
 
 use meshgate::catalog::{Severity, load_catalog};
 
-use crate::common::{demo_copy, engine, scalar, write};
+use crate::common::{demo_copy, engine, query, scalar, write};
 
 /// A contract in domain `lab` over the demo `region` data, with `{extra}` spliced in.
 fn region_contract(name: &str, format: &str, properties: &str) -> String {
@@ -59,7 +59,10 @@ async fn a_good_lab_contract_serves_next_to_the_demo() {
     );
     let engine = engine(dir.path());
     assert!(!engine.registry().catalog().has_errors());
-    assert_eq!(scalar(&engine, "SELECT count(*) FROM lab.regions").await, "5");
+    assert_eq!(
+        scalar(&engine, "SELECT count(*) FROM lab.regions").await,
+        "5"
+    );
 }
 
 #[tokio::test]
@@ -94,12 +97,19 @@ async fn misspelled_format_is_an_error_and_the_rest_still_serves() {
     let messages = messages_for(&catalog, "lab/regions.odcs.yaml");
     assert_eq!(
         messages,
-        ["product skipped: servers[0].format: 'parqet' is not supported; use parquet, csv, json or delta"]
+        [
+            "product skipped: servers[0].format: 'parqet' is not supported; use parquet, csv, json or delta"
+        ]
     );
     let engine = engine(dir.path());
-    assert_eq!(scalar(&engine, "SELECT count(*) FROM customers.region").await, "5");
-    let error = engine.session().sql("SELECT * FROM lab.regions").await.unwrap_err();
-    assert_eq!(meshgate::Error::from(error).sqlstate(), "42P01");
+    assert_eq!(
+        scalar(&engine, "SELECT count(*) FROM customers.region").await,
+        "5"
+    );
+    let error = query(&engine, "SELECT * FROM lab.regions")
+        .await
+        .unwrap_err();
+    assert_eq!(error.sqlstate(), "42P01");
 }
 
 #[tokio::test]
@@ -125,11 +135,15 @@ async fn bad_logical_type_names_the_field_and_the_choices() {
 async fn missing_required_field_says_what_to_add() {
     let dir = demo_copy();
     lab_domain(dir.path());
-    let text = region_contract("regions", "parquet", REGION_PROPERTIES).replace("id: lab-regions\n", "");
+    let text =
+        region_contract("regions", "parquet", REGION_PROPERTIES).replace("id: lab-regions\n", "");
     write(&dir.path().join("lab/regions.odcs.yaml"), &text);
     let catalog = load_catalog(dir.path()).unwrap();
     let messages = messages_for(&catalog, "lab/regions.odcs.yaml");
-    assert!(messages[0].starts_with("product skipped: -: missing field `id`"), "{messages:?}");
+    assert!(
+        messages[0].starts_with("product skipped: -: missing field `id`"),
+        "{messages:?}"
+    );
     assert!(messages[0].contains("add `id: ...`"), "{messages:?}");
 }
 
@@ -144,14 +158,20 @@ async fn wrong_value_type_names_the_nested_field() {
     );
     let catalog = load_catalog(dir.path()).unwrap();
     let messages = messages_for(&catalog, "lab/regions.odcs.yaml");
-    assert!(messages[0].contains("schema[0].properties[1].required: invalid type"), "{messages:?}");
+    assert!(
+        messages[0].contains("schema[0].properties[1].required: invalid type"),
+        "{messages:?}"
+    );
 }
 
 #[tokio::test]
 async fn yaml_syntax_error_gives_the_line() {
     let dir = demo_copy();
     lab_domain(dir.path());
-    write(&dir.path().join("lab/regions.odcs.yaml"), "apiVersion: v3.1.0\nkind: [DataContract\n");
+    write(
+        &dir.path().join("lab/regions.odcs.yaml"),
+        "apiVersion: v3.1.0\nkind: [DataContract\n",
+    );
     let catalog = load_catalog(dir.path()).unwrap();
     let messages = messages_for(&catalog, "lab/regions.odcs.yaml");
     assert!(messages[0].contains("line"), "{messages:?}");
@@ -161,13 +181,16 @@ async fn yaml_syntax_error_gives_the_line() {
 async fn contract_in_the_wrong_folder_is_refused() {
     let dir = demo_copy();
     lab_domain(dir.path());
-    let text = region_contract("regions", "parquet", REGION_PROPERTIES).replace("domain: lab", "domain: sales");
+    let text = region_contract("regions", "parquet", REGION_PROPERTIES)
+        .replace("domain: lab", "domain: sales");
     write(&dir.path().join("lab/regions.odcs.yaml"), &text);
     let catalog = load_catalog(dir.path()).unwrap();
     let messages = messages_for(&catalog, "lab/regions.odcs.yaml");
     assert_eq!(
         messages,
-        ["product skipped: domain: 'sales' does not match the folder the contract is in; write domain: lab"]
+        [
+            "product skipped: domain: 'sales' does not match the folder the contract is in; write domain: lab"
+        ]
     );
 }
 
@@ -188,7 +211,12 @@ async fn reserved_domain_names_are_refused() {
         .map(|d| d.message.clone())
         .collect();
     assert_eq!(errors.len(), 4, "{errors:?}");
-    assert!(errors.iter().all(|m| m.contains("is reserved for system schemas")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|m| m.contains("is reserved for system schemas")),
+        "{errors:?}"
+    );
     let names: Vec<_> = catalog.domains.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["customers", "sales", "supply"]);
 }
@@ -207,8 +235,18 @@ async fn two_products_may_not_publish_the_same_table() {
     );
     let catalog = load_catalog(dir.path()).unwrap();
     let messages = messages_for(&catalog, "lab/b.odcs.yaml");
-    assert!(messages[0].contains("lab.regions is already published"), "{messages:?}");
-    assert_eq!(catalog.products.iter().filter(|p| p.domain == "lab").count(), 1);
+    assert!(
+        messages[0].contains("lab.regions is already published"),
+        "{messages:?}"
+    );
+    assert_eq!(
+        catalog
+            .products
+            .iter()
+            .filter(|p| p.domain == "lab")
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 //! Integration tests, compiled into one binary to keep link time down.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod cli;
 mod common;
 mod loader;

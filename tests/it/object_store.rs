@@ -39,7 +39,13 @@ async fn start_s3(root: &std::path::Path) -> SocketAddr {
     addr
 }
 
-fn s3_contract(name: &str, format: &str, location: &str, endpoint: &str, properties: &str) -> String {
+fn s3_contract(
+    name: &str,
+    format: &str,
+    location: &str,
+    endpoint: &str,
+    properties: &str,
+) -> String {
     format!(
         "apiVersion: v3.1.0
 kind: DataContract
@@ -63,8 +69,12 @@ servers:
 
 fn credentials(secret: &str) -> StorageConfig {
     let mut config = StorageConfig::default();
-    config.s3.insert("aws_access_key_id".into(), ACCESS_KEY.into());
-    config.s3.insert("aws_secret_access_key".into(), secret.into());
+    config
+        .s3
+        .insert("aws_access_key_id".into(), ACCESS_KEY.into());
+    config
+        .s3
+        .insert("aws_secret_access_key".into(), secret.into());
     config.s3.insert("aws_region".into(), "us-east-1".into());
     config
 }
@@ -73,8 +83,14 @@ fn credentials(secret: &str) -> StorageConfig {
 async fn remote_mesh() -> (tempfile::TempDir, tempfile::TempDir) {
     let buckets = tempfile::tempdir().unwrap();
     let demo = demo_catalog();
-    copy_dir(&demo.join("sales/data/orders"), &buckets.path().join("lake/sales/orders"));
-    copy_dir(&demo.join("customers/data/customer"), &buckets.path().join("lake/customers/customer"));
+    copy_dir(
+        &demo.join("sales/data/orders"),
+        &buckets.path().join("lake/sales/orders"),
+    );
+    copy_dir(
+        &demo.join("customers/data/customer"),
+        &buckets.path().join("lake/customers/customer"),
+    );
     let addr = start_s3(buckets.path()).await;
     let endpoint = format!("http://{addr}");
     let catalog = demo_copy();
@@ -129,18 +145,35 @@ async fn s3_parquet_and_delta_join_a_local_product() {
     let from_s3 = scalar(&remote, &remote_sql).await;
     let from_disk = scalar(&engine(&demo_catalog()), &local_sql).await;
     assert_eq!(from_s3, from_disk);
-    assert!(from_s3.split(' ').next().unwrap().parse::<u64>().unwrap() > 0, "{from_s3}");
+    assert!(
+        from_s3.split(' ').next().unwrap().parse::<u64>().unwrap() > 0,
+        "{from_s3}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_key_is_a_clear_error() {
     let (_buckets, catalog) = remote_mesh().await;
-    let remote = engine_with(load_catalog(catalog.path()).unwrap(), credentials("wrong-secret"));
+    let remote = engine_with(
+        load_catalog(catalog.path()).unwrap(),
+        credentials("wrong-secret"),
+    );
     let report = meshgate::check::check(&remote).await;
-    let entry = report.entries.iter().find(|e| e.subject == "remote.customer").unwrap();
+    let entry = report
+        .entries
+        .iter()
+        .find(|e| e.subject == "remote.customer")
+        .unwrap();
     let message = entry.messages.join(" ");
-    assert!(message.contains("remote.customer: cannot open parquet data at s3://lake/customers/customer/"), "{message}");
-    assert!(message.contains("403") || message.contains("SignatureDoesNotMatch"), "{message}");
+    assert!(
+        message
+            .contains("remote.customer: cannot open parquet data at s3://lake/customers/customer/"),
+        "{message}"
+    );
+    assert!(
+        message.contains("403") || message.contains("SignatureDoesNotMatch"),
+        "{message}"
+    );
     let local_still_serves = scalar(&remote, "SELECT count(*) FROM customers.region").await;
     assert_eq!(local_still_serves, "5");
 }
