@@ -96,3 +96,24 @@ fn query_prints_json_rows() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.trim(), r#"[{"n_name":"GERMANY"}]"#);
 }
+
+#[test]
+fn demo_writes_a_mesh_that_checks_clean() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let (code, stdout, stderr) = meshgate(&["demo", "--scale", "0.001", "--out", dir]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, _) = meshgate(&["check", "--catalog", dir]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.ends_with("8 ok, 0 warning(s), 0 error(s)\n"),
+        "{stdout}"
+    );
+    let sql = "SELECT count(*) FROM sales.orders";
+    let (_, stdout, _) = meshgate(&["query", "--catalog", dir, "--format", "csv", sql]);
+    assert_eq!(stdout, "count(*)\r\n1500\r\n");
+
+    let (code, _, stderr) = meshgate(&["demo", "--scale", "0.001", "--out", dir]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("already exists; pass --force"), "{stderr}");
+}

@@ -4,6 +4,7 @@
 
 mod cli;
 mod common;
+mod json_source;
 mod loader;
 mod object_store;
 mod schema_contract;
