@@ -40,9 +40,12 @@ impl Sources {
     /// Every built-in source.
     pub fn builtin() -> Self {
         let mut by_name: HashMap<&'static str, Arc<dyn Source>> = HashMap::new();
-        by_name.insert(Format::Parquet.as_str(), Arc::new(parquet::ParquetSource));
-        by_name.insert(Format::Csv.as_str(), Arc::new(csv::CsvSource));
-        by_name.insert(Format::Json.as_str(), Arc::new(json::JsonSource));
+        by_name.insert(
+            Format::Parquet.as_str(),
+            Arc::new(parquet::parquet_source()),
+        );
+        by_name.insert(Format::Csv.as_str(), Arc::new(csv::csv_source()));
+        by_name.insert(Format::Json.as_str(), Arc::new(json::json_source()));
         by_name.insert(Format::Delta.as_str(), Arc::new(delta::DeltaSource::new()));
         Sources { by_name }
     }

@@ -63,3 +63,35 @@ pub async fn scalar(engine: &Engine, sql: &str) -> String {
     let line = text.lines().nth(3).unwrap();
     line.trim_matches(|c| c == '|' || c == ' ').to_string()
 }
+
+/// A contract for table `name` in the test domain `lab`, over `path` (relative to the
+/// contract), with the given YAML `properties` lines.
+pub fn lab_contract(name: &str, format: &str, path: &str, properties: &str) -> String {
+    format!(
+        "apiVersion: v3.1.0
+kind: DataContract
+id: lab-{name}
+name: {name}
+version: 1.0.0
+status: active
+domain: lab
+schema:
+  - name: {name}
+    properties:
+{properties}
+servers:
+  - server: local
+    type: local
+    format: {format}
+    path: {path}
+"
+    )
+}
+
+/// Adds the domain `lab` to the catalog at `dir`.
+pub fn lab_domain(dir: &Path) {
+    write(
+        &dir.join("lab/domain.yaml"),
+        "name: lab\ndescription: tests\nteam: team-lab\ncontact: lab@example.com\n",
+    );
+}

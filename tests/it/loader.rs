@@ -3,42 +3,17 @@
 
 use meshgate::catalog::{Severity, load_catalog};
 
-use crate::common::{demo_copy, engine, query, scalar, write};
+use crate::common::{demo_copy, engine, lab_contract, lab_domain, query, scalar, write};
 
-/// A contract in domain `lab` over the demo `region` data, with `{extra}` spliced in.
+/// A contract in domain `lab` over the demo `region` data.
 fn region_contract(name: &str, format: &str, properties: &str) -> String {
-    format!(
-        "apiVersion: v3.1.0
-kind: DataContract
-id: lab-{name}
-name: {name}
-version: 1.0.0
-status: active
-domain: lab
-schema:
-  - name: {name}
-    properties:
-{properties}
-servers:
-  - server: local
-    type: local
-    format: {format}
-    path: ../customers/data/region
-"
-    )
+    lab_contract(name, format, "../customers/data/region", properties)
 }
 
 const REGION_PROPERTIES: &str = "      - name: r_regionkey
         logicalType: integer
       - name: r_name
         logicalType: string";
-
-fn lab_domain(dir: &std::path::Path) {
-    write(
-        &dir.join("lab/domain.yaml"),
-        "name: lab\ndescription: tests\nteam: team-lab\ncontact: lab@example.com\n",
-    );
-}
 
 fn messages_for<'a>(catalog: &'a meshgate::catalog::Catalog, file: &str) -> Vec<&'a str> {
     catalog

@@ -3,34 +3,11 @@
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
 
-use crate::common::{demo_copy, engine, query, scalar, write};
-
-fn lab_contract(name: &str, path: &str, properties: &str) -> String {
-    format!(
-        "apiVersion: v3.1.0
-kind: DataContract
-id: lab-{name}
-version: 1.0.0
-status: active
-domain: lab
-schema:
-  - name: {name}
-    properties:
-{properties}
-servers:
-  - type: local
-    format: parquet
-    path: {path}
-"
-    )
-}
+use crate::common::{demo_copy, engine, lab_contract, lab_domain, query, scalar, write};
 
 fn setup(contracts: &[(&str, String)]) -> tempfile::TempDir {
     let dir = demo_copy();
-    write(
-        &dir.path().join("lab/domain.yaml"),
-        "name: lab\nteam: team-lab\ncontact: lab@example.com\n",
-    );
+    lab_domain(dir.path());
     for (file, text) in contracts {
         write(&dir.path().join("lab").join(file), text);
     }
@@ -52,7 +29,7 @@ async fn missing_files_fail_check_and_the_query_but_not_the_mesh() {
     let properties = "      - name: r_regionkey\n        logicalType: integer";
     let dir = setup(&[(
         "gone.odcs.yaml",
-        lab_contract("gone", "data/nowhere/", properties),
+        lab_contract("gone", "parquet", "data/nowhere/", properties),
     )]);
     let (status, message) = check_line(dir.path(), "lab.gone").await;
     assert_eq!(status, "error");
@@ -81,7 +58,7 @@ async fn declared_column_absent_from_storage_fails_check() {
     let properties = "      - name: r_regionkey\n        logicalType: integer\n      - name: r_population\n        logicalType: integer";
     let dir = setup(&[(
         "regions.odcs.yaml",
-        lab_contract("regions", "../customers/data/region", properties),
+        lab_contract("regions", "parquet", "../customers/data/region", properties),
     )]);
     let (status, message) = check_line(dir.path(), "lab.regions").await;
     assert_eq!(status, "error");
@@ -105,7 +82,7 @@ async fn incompatible_type_fails_check() {
     let properties = "      - name: r_name\n        logicalType: date";
     let dir = setup(&[(
         "regions.odcs.yaml",
-        lab_contract("regions", "../customers/data/region", properties),
+        lab_contract("regions", "parquet", "../customers/data/region", properties),
     )]);
     let (status, message) = check_line(dir.path(), "lab.regions").await;
     assert_eq!(status, "error");
@@ -120,7 +97,7 @@ async fn undeclared_storage_columns_are_hidden() {
     let properties = "      - name: r_name\n        logicalType: string";
     let dir = setup(&[(
         "regions.odcs.yaml",
-        lab_contract("regions", "../customers/data/region", properties),
+        lab_contract("regions", "parquet", "../customers/data/region", properties),
     )]);
     let (status, message) = check_line(dir.path(), "lab.regions").await;
     assert_eq!(status, "warning");
@@ -148,7 +125,7 @@ async fn undeclared_storage_columns_are_hidden() {
 async fn a_contract_without_columns_exposes_storage_with_a_warning() {
     let dir = setup(&[(
         "regions.odcs.yaml",
-        lab_contract("regions", "../customers/data/region", "      []")
+        lab_contract("regions", "parquet", "../customers/data/region", "      []")
             .replace("    properties:\n      []\n", ""),
     )]);
     let (status, message) = check_line(dir.path(), "lab.regions").await;
