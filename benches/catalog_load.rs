@@ -7,10 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // a bench, not an API
 
 use std::path::Path;
+use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use meshgate::catalog::load_catalog;
 use meshgate::engine::Engine;
+use meshgate::policy::Principal;
 use meshgate::storage::StorageOptions;
 
 const PRODUCTS: usize = 1_000;
@@ -88,12 +90,13 @@ fn bench(c: &mut Criterion) {
         StorageOptions::default(),
     )
     .expect("engine");
+    let operator = Arc::new(Principal::local_operator());
     c.bench_function("new session over 1000 products", |b| {
-        b.iter(|| engine.session())
+        b.iter(|| engine.session(Arc::clone(&operator)))
     });
     c.bench_function("query one product of 1000 (opened once)", |b| {
         b.to_async(&runtime).iter(|| async {
-            let ctx = engine.session();
+            let ctx = engine.session(Arc::clone(&operator));
             let sql = "SELECT count(*) FROM domain_07.product_3";
             ctx.sql(sql)
                 .await

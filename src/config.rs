@@ -11,6 +11,7 @@ use object_store::gcp::GoogleConfigKey;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::policy::Principal;
 
 /// The contents of `meshgate.toml`.
 #[derive(Debug, Default, Deserialize)]
@@ -21,6 +22,25 @@ pub struct Config {
     /// Object-store credentials and settings.
     #[serde(default)]
     pub storage: StorageConfig,
+    /// Users, by name.
+    #[serde(default)]
+    pub users: BTreeMap<String, UserConfig>,
+}
+
+/// One user of `[users.NAME]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// PostgreSQL-style SCRAM-SHA-256 verifier
+    /// (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`), printed by
+    /// `meshgate passwd`; never a plaintext password.
+    pub scram: Option<String>,
+    /// Roles (grants in contracts name roles; `meshgate_admin` reads everything).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Attributes readable by row filters through `mesh_user_attr('name')`.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// Object-store settings, one table per store kind, keyed by object_store's option names
@@ -53,6 +73,18 @@ impl Config {
             config.catalog = Some(base.join(catalog));
         }
         Ok(config)
+    }
+}
+
+impl Config {
+    /// The principal for user `name`, if configured.
+    pub fn principal(&self, name: &str) -> Option<Principal> {
+        let user = self.users.get(name)?;
+        Some(Principal {
+            name: name.to_string(),
+            roles: user.roles.iter().cloned().collect(),
+            attributes: user.attributes.clone(),
+        })
     }
 }
 

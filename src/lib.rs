@@ -10,6 +10,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod output;
+pub mod policy;
 pub mod sources;
 pub mod storage;
 

@@ -3,12 +3,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use meshgate::catalog::{Severity, load_catalog};
 use meshgate::config::Config;
 use meshgate::engine::{Engine, plan_sql};
 use meshgate::output::{OutputFormat, write_batches};
+use meshgate::policy::Principal;
 use meshgate::storage::StorageOptions;
 use meshgate::{Error, Result};
 
@@ -111,7 +113,7 @@ async fn run(command: Command) -> Result<ExitCode> {
             for error in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
                 eprintln!("{error} (see meshgate check)");
             }
-            let session = engine.session();
+            let session = engine.session(Arc::new(Principal::local_operator()));
             let batches = plan_sql(&session, &args.sql).await?.collect().await?;
             let mut stdout = std::io::stdout().lock();
             write_batches(&mut stdout, &batches, args.format)?;

@@ -15,6 +15,7 @@ use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::SessionContext;
 use meshgate::catalog::load_catalog;
 use meshgate::engine::{Engine, plan_sql};
+use meshgate::policy::Principal;
 use meshgate::storage::StorageOptions;
 use sqllogictest::{DBOutput, DefaultColumnType, Runner};
 
@@ -204,7 +205,7 @@ async fn main() {
         let engine = Arc::clone(&engine);
         let catalog_root = catalog_root.clone();
         let mut runner = Runner::new(move || {
-            let ctx = engine.session();
+            let ctx = engine.session(Arc::new(Principal::local_operator()));
             let catalog_root = catalog_root.clone();
             async move { Ok(MeshDb { ctx, catalog_root }) }
         });

@@ -19,6 +19,7 @@ use crate::catalog::{Catalog, Registry};
 use crate::engine::mesh_catalog::MeshCatalog;
 use crate::engine::opener::{OpenedTable, TableOpener};
 use crate::error::{Error, Result};
+use crate::policy::Principal;
 use crate::storage::StorageOptions;
 
 /// The engine shared by every session of one process.
@@ -55,10 +56,11 @@ impl Engine {
         &self.registry
     }
 
-    /// A new session with its own settings and state.
-    pub fn session(&self) -> SessionContext {
+    /// A new session for `principal`, with its own settings and state. The principal is
+    /// stored in the session's config extensions for the policy to read.
+    pub fn session(&self, principal: Arc<Principal>) -> SessionContext {
         let state = SessionStateBuilder::new()
-            .with_config(session_config())
+            .with_config(session_config().with_extension(principal))
             .with_runtime_env(Arc::clone(&self.runtime))
             .with_default_features()
             .build();
@@ -95,6 +97,11 @@ pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
         return Err(Error::ReadOnly(what));
     }
     Ok(ctx.execute_logical_plan(plan).await?)
+}
+
+/// The principal a session runs as.
+pub fn session_principal(ctx: &SessionContext) -> Option<Arc<Principal>> {
+    ctx.state().config().get_extension::<Principal>()
 }
 
 /// Settings every session starts from.

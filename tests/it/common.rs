@@ -1,12 +1,14 @@
 //! Helpers shared by the integration tests.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use meshgate::catalog::{Catalog, load_catalog};
 use meshgate::config::StorageConfig;
 use meshgate::engine::{Engine, plan_sql};
+use meshgate::policy::Principal;
 use meshgate::storage::StorageOptions;
 
 /// The committed demo catalog.
@@ -53,7 +55,8 @@ pub fn engine_with(catalog: Catalog, storage: StorageConfig) -> Engine {
 
 /// Runs `sql` in a new session.
 pub async fn query(engine: &Engine, sql: &str) -> meshgate::Result<Vec<RecordBatch>> {
-    Ok(plan_sql(&engine.session(), sql).await?.collect().await?)
+    let session = engine.session(Arc::new(Principal::local_operator()));
+    Ok(plan_sql(&session, sql).await?.collect().await?)
 }
 
 /// Runs `sql` and returns the single value it yields, as text.
