@@ -92,11 +92,11 @@ fn bench(c: &mut Criterion) {
     .expect("engine");
     let operator = Arc::new(Principal::local_operator());
     c.bench_function("new session over 1000 products", |b| {
-        b.iter(|| engine.session(Arc::clone(&operator)))
+        b.iter(|| engine.session(Arc::clone(&operator)).expect("session"))
     });
     c.bench_function("query one product of 1000 (opened once)", |b| {
         b.to_async(&runtime).iter(|| async {
-            let ctx = engine.session(Arc::clone(&operator));
+            let ctx = engine.session(Arc::clone(&operator)).expect("session");
             let sql = "SELECT count(*) FROM domain_07.product_3";
             ctx.sql(sql)
                 .await

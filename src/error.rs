@@ -35,6 +35,14 @@ pub enum Error {
         message: String,
     },
 
+    /// The principal may not read a product; the message names its owner and contact.
+    #[error("{0}")]
+    AccessDenied(String),
+
+    /// A bug: something that cannot happen did.
+    #[error("internal error: {0}")]
+    Internal(String),
+
     /// A statement that would change data or the catalog.
     #[error(
         "{0} is not allowed: meshgate serves data products read-only; they change in their domain's storage"
@@ -83,12 +91,23 @@ impl Error {
     /// The PostgreSQL SQLSTATE for this error (DESIGN.md "Errors").
     pub fn sqlstate(&self) -> &'static str {
         match self {
-            Error::ReadOnly(_) => "42501",
+            Error::ReadOnly(_) | Error::AccessDenied(_) => "42501",
+            Error::Internal(_) => "XX000",
             Error::DataFusion(e) => datafusion_sqlstate(e),
             Error::Manifest { .. } | Error::Config(_) => "F0000",
             Error::Product { .. } | Error::Delta(_) | Error::ObjectStore(_) => "58030",
             Error::Io { .. } => "58030",
             Error::Arrow(_) | Error::Parquet(_) => "XX000",
+        }
+    }
+}
+
+impl From<Error> for DataFusionError {
+    /// Carries a meshgate error through DataFusion; [`Error::sqlstate`] finds it again.
+    fn from(error: Error) -> Self {
+        match error {
+            Error::DataFusion(inner) => inner,
+            other => DataFusionError::External(Box::new(other)),
         }
     }
 }

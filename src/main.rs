@@ -50,6 +50,11 @@ struct QueryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
+    /// Run as this user of meshgate.toml, with its roles, filters and masks. Trusts the
+    /// caller (no password): for local use and tests. Without it the statement runs as the
+    /// local operator, with meshgate_admin.
+    #[arg(long, env = "MESHGATE_USER")]
+    user: Option<String>,
     /// The SQL statement.
     sql: String,
 }
@@ -98,7 +103,7 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Check(args) => {
-            let engine = build_engine(&args)?;
+            let (_, engine) = build_engine(&args)?;
             let report = meshgate::check::check(&engine).await;
             println!("{report}");
             Ok(if report.has_errors() {
@@ -108,12 +113,20 @@ async fn run(command: Command) -> Result<ExitCode> {
             })
         }
         Command::Query(args) => {
-            let engine = build_engine(&args.catalog)?;
+            let (config, engine) = build_engine(&args.catalog)?;
+            let principal = match &args.user {
+                None => Principal::local_operator(),
+                Some(user) => config.principal(user).ok_or_else(|| {
+                    Error::Config(format!(
+                        "no user '{user}' in the settings file; add [users.{user}] to meshgate.toml"
+                    ))
+                })?,
+            };
             let diagnostics = &engine.registry().catalog().diagnostics;
             for error in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
                 eprintln!("{error} (see meshgate check)");
             }
-            let session = engine.session(Arc::new(Principal::local_operator()));
+            let session = engine.session(Arc::new(principal))?;
             let batches = plan_sql(&session, &args.sql).await?.collect().await?;
             let mut stdout = std::io::stdout().lock();
             write_batches(&mut stdout, &batches, args.format)?;
@@ -130,7 +143,7 @@ async fn run(command: Command) -> Result<ExitCode> {
     }
 }
 
-fn build_engine(args: &CatalogArgs) -> Result<Engine> {
+fn build_engine(args: &CatalogArgs) -> Result<(Config, Engine)> {
     let config = match &args.config {
         Some(path) => Config::load(path, true)?,
         None => Config::load(Path::new("meshgate.toml"), false)?,
@@ -138,8 +151,9 @@ fn build_engine(args: &CatalogArgs) -> Result<Engine> {
     let catalog_dir = args
         .catalog
         .clone()
-        .or(config.catalog)
+        .or(config.catalog.clone())
         .unwrap_or_else(|| Path::new("catalog").to_path_buf());
     let catalog = load_catalog(&catalog_dir)?;
-    Engine::new(catalog, StorageOptions::new(config.storage))
+    let engine = Engine::new(catalog, StorageOptions::new(config.storage.clone()))?;
+    Ok((config, engine))
 }

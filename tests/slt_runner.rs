@@ -14,6 +14,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::SessionContext;
 use meshgate::catalog::load_catalog;
+use meshgate::config::Config;
 use meshgate::engine::{Engine, plan_sql};
 use meshgate::policy::Principal;
 use meshgate::storage::StorageOptions;
@@ -43,10 +44,11 @@ impl From<meshgate::Error> for SqlError {
     }
 }
 
-/// One session of the engine.
+/// One session of the engine, as one user.
 struct MeshDb {
     ctx: SessionContext,
     catalog_root: String,
+    engine_name: &'static str,
 }
 
 #[async_trait]
@@ -75,8 +77,9 @@ impl sqllogictest::AsyncDB for MeshDb {
 
     async fn shutdown(&mut self) {}
 
+    /// The user the file runs as, for `onlyif analyst` / `skipif admin` records.
     fn engine_name(&self) -> &str {
-        "meshgate"
+        self.engine_name
     }
 
     fn error_sql_state(error: &SqlError) -> Option<String> {
@@ -181,6 +184,67 @@ fn slt_files(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
+/// The demo users every file under `tests/slt/security/` runs as, once each.
+const SECURITY_USERS: [&str; 3] = ["admin", "analyst", "emea"];
+
+/// Who runs `file`: the security files run as each demo user of `meshgate.toml`, the others
+/// as the local operator (`meshgate`).
+fn principals_for(file: &str, config: &Config) -> Vec<(&'static str, Principal)> {
+    if !file.contains("/security/") {
+        return vec![("meshgate", Principal::local_operator())];
+    }
+    SECURITY_USERS
+        .iter()
+        .map(|user| {
+            (
+                *user,
+                config.principal(user).expect("demo user in meshgate.toml"),
+            )
+        })
+        .collect()
+}
+
+async fn run_file(
+    engine: &Arc<Engine>,
+    catalog_root: &str,
+    file: &Path,
+    engine_name: &'static str,
+    principal: Principal,
+    complete: bool,
+) -> Result<(), String> {
+    let engine = Arc::clone(engine);
+    let catalog_root = catalog_root.to_string();
+    let principal = Arc::new(principal);
+    let mut runner = Runner::new(move || {
+        let ctx = engine.session(Arc::clone(&principal)).expect("session");
+        let catalog_root = catalog_root.clone();
+        async move {
+            Ok(MeshDb {
+                ctx,
+                catalog_root,
+                engine_name,
+            })
+        }
+    });
+    if complete {
+        runner
+            .update_test_file(
+                file,
+                " ",
+                sqllogictest::default_validator,
+                sqllogictest::default_normalizer,
+                sqllogictest::default_column_validator,
+            )
+            .await
+            .map_err(|e| e.to_string())
+    } else {
+        runner
+            .run_file_async(file)
+            .await
+            .map_err(|e| e.display(true).to_string())
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -200,45 +264,34 @@ async fn main() {
                 .any(|x| f.to_string_lossy().contains(x.as_str()))
     });
 
+    let config = Config::load(&root.join("meshgate.toml"), true).expect("meshgate.toml loads");
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
-        let engine = Arc::clone(&engine);
-        let catalog_root = catalog_root.clone();
-        let mut runner = Runner::new(move || {
-            let ctx = engine.session(Arc::new(Principal::local_operator()));
-            let catalog_root = catalog_root.clone();
-            async move { Ok(MeshDb { ctx, catalog_root }) }
-        });
         let name = file
             .strip_prefix(root)
             .unwrap_or(file)
             .display()
             .to_string();
-        let result = if complete {
-            runner
-                .update_test_file(
-                    file,
-                    " ",
-                    sqllogictest::default_validator,
-                    sqllogictest::default_normalizer,
-                    sqllogictest::default_column_validator,
-                )
-                .await
-                .map_err(|e| e.to_string())
-        } else {
-            runner
-                .run_file_async(file)
-                .await
-                .map_err(|e| e.display(true).to_string())
-        };
-        match result {
-            Ok(()) => {
-                passed += 1;
-                println!("ok      {name}");
-            }
-            Err(error) => {
-                failed += 1;
-                println!("FAILED  {name}\n{error}");
+        for (engine_name, principal) in principals_for(&name, &config) {
+            let label = format!("{name} as {engine_name}");
+            match run_file(
+                &engine,
+                &catalog_root,
+                file,
+                engine_name,
+                principal,
+                complete,
+            )
+            .await
+            {
+                Ok(()) => {
+                    passed += 1;
+                    println!("ok      {label}");
+                }
+                Err(error) => {
+                    failed += 1;
+                    println!("FAILED  {label}\n{error}");
+                }
             }
         }
     }

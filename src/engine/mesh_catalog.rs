@@ -10,6 +10,8 @@ use datafusion::error::{DataFusionError, Result as DfResult};
 
 use crate::catalog::Registry;
 use crate::engine::opener::TableOpener;
+use crate::policy::Principal;
+use crate::policy::store::PolicyStore;
 
 /// Name of the SQL catalog (the PostgreSQL database).
 pub const CATALOG_NAME: &str = "mesh";
@@ -18,27 +20,33 @@ pub const SYSTEM_SCHEMA: &str = "mesh";
 /// Name of the default (empty) schema.
 pub const DEFAULT_SCHEMA: &str = "public";
 
-/// The catalog over the registry.
+/// The catalog of one session over the registry.
 #[derive(Debug)]
 pub struct MeshCatalog {
     registry: Arc<Registry>,
     opener: Arc<TableOpener>,
     system: Arc<dyn SchemaProvider>,
     public: Arc<dyn SchemaProvider>,
+    policy: Arc<PolicyStore>,
+    principal: Arc<Principal>,
 }
 
 impl MeshCatalog {
-    /// A catalog serving `registry`'s domains and the `system` schema.
+    /// A catalog serving `registry`'s domains and the `system` schema to `principal`.
     pub fn new(
         registry: Arc<Registry>,
         opener: Arc<TableOpener>,
         system: Arc<dyn SchemaProvider>,
+        policy: Arc<PolicyStore>,
+        principal: Arc<Principal>,
     ) -> Self {
         MeshCatalog {
             registry,
             opener,
             system,
             public: Arc::new(MemorySchemaProvider::new()),
+            policy,
+            principal,
         }
     }
 }
@@ -59,24 +67,38 @@ impl CatalogProvider for MeshCatalog {
                 domain: domain.to_string(),
                 registry: Arc::clone(&self.registry),
                 opener: Arc::clone(&self.opener),
+                policy: Arc::clone(&self.policy),
+                principal: Arc::clone(&self.principal),
             })),
             _ => None,
         }
     }
 }
 
-/// The tables of one domain, opened on first use.
+/// The tables of one domain, opened on first use. Listings show only the tables the
+/// principal may read; a scan of any other is planned and then refused by the policy with
+/// a message naming whom to ask.
 #[derive(Debug)]
 struct DomainSchema {
     domain: String,
     registry: Arc<Registry>,
     opener: Arc<TableOpener>,
+    policy: Arc<PolicyStore>,
+    principal: Arc<Principal>,
 }
 
 #[async_trait]
 impl SchemaProvider for DomainSchema {
     fn table_names(&self) -> Vec<String> {
-        self.registry.table_names(&self.domain)
+        self.registry
+            .table_names(&self.domain)
+            .into_iter()
+            .filter(|name| {
+                self.registry
+                    .table(&self.domain, name)
+                    .is_some_and(|table| self.policy.can_read(&self.principal, &table))
+            })
+            .collect()
     }
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {

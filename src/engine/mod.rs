@@ -3,23 +3,29 @@
 
 mod mesh_catalog;
 pub mod opener;
+mod statement;
 mod system_views;
 
 use std::sync::Arc;
 
-use datafusion::catalog::SchemaProvider;
+use datafusion::config::Dialect;
 use datafusion::execution::SessionStateBuilder;
-use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
-use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use datafusion::optimizer::analyzer::resolve_grouping_function::ResolveGroupingFunction;
+use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
+use datafusion::prelude::{SessionConfig, SessionContext};
 
 pub use mesh_catalog::{CATALOG_NAME, DEFAULT_SCHEMA, SYSTEM_SCHEMA};
+pub use statement::plan_sql;
 
 use crate::catalog::{Catalog, Registry};
 use crate::engine::mesh_catalog::MeshCatalog;
 use crate::engine::opener::{OpenedTable, TableOpener};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::policy::Principal;
+use crate::policy::functions::register_principal_functions;
+use crate::policy::rewrite::GovernanceRule;
+use crate::policy::store::PolicyStore;
 use crate::storage::StorageOptions;
 
 /// The engine shared by every session of one process.
@@ -28,7 +34,7 @@ pub struct Engine {
     registry: Arc<Registry>,
     runtime: Arc<RuntimeEnv>,
     opener: Arc<TableOpener>,
-    system: Arc<dyn SchemaProvider>,
+    policy: Arc<PolicyStore>,
 }
 
 impl Engine {
@@ -42,12 +48,12 @@ impl Engine {
             .with_default_features()
             .build();
         let opener = Arc::new(TableOpener::new(opener_state, storage));
-        let system = system_views::system_schema(&registry)?;
+        let policy = Arc::new(PolicyStore::new(Arc::clone(&registry))?);
         Ok(Engine {
             registry,
             runtime,
             opener,
-            system,
+            policy,
         })
     }
 
@@ -56,22 +62,36 @@ impl Engine {
         &self.registry
     }
 
-    /// A new session for `principal`, with its own settings and state. The principal is
-    /// stored in the session's config extensions for the policy to read.
-    pub fn session(&self, principal: Arc<Principal>) -> SessionContext {
+    /// A new session for `principal`, with its own settings and state. Every plan of the
+    /// session goes through the governance rule first; the principal and the policy are kept
+    /// in the session's config extensions for [`plan_sql`].
+    pub fn session(&self, principal: Arc<Principal>) -> Result<SessionContext> {
+        let governance = GovernanceRule::new(Arc::clone(&principal), Arc::clone(&self.policy));
+        let config = session_config()
+            .with_extension(Arc::clone(&principal))
+            .with_extension(Arc::clone(&self.policy));
         let state = SessionStateBuilder::new()
-            .with_config(session_config().with_extension(principal))
+            .with_config(config)
             .with_runtime_env(Arc::clone(&self.runtime))
             .with_default_features()
+            .with_analyzer_rules(vec![
+                Arc::new(governance),
+                Arc::new(ResolveGroupingFunction::new()),
+                Arc::new(TypeCoercion::new()),
+            ])
             .build();
         let ctx = SessionContext::new_with_state(state);
+        register_principal_functions(&ctx, &principal);
+        let system = system_views::system_schema(&self.registry, &self.policy, &principal)?;
         let catalog = MeshCatalog::new(
             Arc::clone(&self.registry),
             Arc::clone(&self.opener),
-            Arc::clone(&self.system),
+            system,
+            Arc::clone(&self.policy),
+            principal,
         );
         ctx.register_catalog(CATALOG_NAME, Arc::new(catalog));
-        ctx
+        Ok(ctx)
     }
 
     /// Opens every table (what `meshgate check` does), in catalog order.
@@ -84,26 +104,6 @@ impl Engine {
     }
 }
 
-/// Plans one SQL statement in `ctx`. Statements that would change data or the catalog (DML,
-/// DDL, `COPY ... TO`, `CREATE EXTERNAL TABLE`) are refused with SQLSTATE 42501.
-pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
-    let plan = ctx.state().create_logical_plan(sql).await?;
-    let read_only = SQLOptions::new()
-        .with_allow_ddl(false)
-        .with_allow_dml(false)
-        .with_allow_statements(true);
-    if let Err(refused) = read_only.verify_plan(&plan) {
-        let what = refused.find_root().message().to_string();
-        return Err(Error::ReadOnly(what));
-    }
-    Ok(ctx.execute_logical_plan(plan).await?)
-}
-
-/// The principal a session runs as.
-pub fn session_principal(ctx: &SessionContext) -> Option<Arc<Principal>> {
-    ctx.state().config().get_extension::<Principal>()
-}
-
 /// Settings every session starts from.
 fn session_config() -> SessionConfig {
     let mut config = SessionConfig::new()
@@ -111,6 +111,7 @@ fn session_config() -> SessionConfig {
         .with_create_default_catalog_and_schema(false)
         .with_information_schema(true);
     let options = config.options_mut();
+    options.sql_parser.dialect = Dialect::PostgreSQL;
     options.execution.parquet.pushdown_filters = true;
     options.execution.parquet.reorder_filters = true;
     options.execution.collect_statistics = true;

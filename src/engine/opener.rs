@@ -82,7 +82,7 @@ impl TableOpener {
         })?;
         let warnings = matched.warnings.clone();
         Ok(OpenedTable {
-            provider: expose(provider, matched),
+            provider: expose(table.qualified_name(), provider, matched),
             warnings,
         })
     }

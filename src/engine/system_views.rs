@@ -1,5 +1,5 @@
-//! The read-only system views `mesh.domains`, `mesh.products` and `mesh.columns`, built once
-//! per catalog load from the contracts.
+//! The read-only system views `mesh.domains`, `mesh.products` (with `can_read` for the
+//! session's principal) and `mesh.columns`, built per session from the contracts.
 
 use std::sync::Arc;
 
@@ -11,10 +11,16 @@ use datafusion::catalog::{MemTable, MemorySchemaProvider, SchemaProvider};
 
 use crate::catalog::Registry;
 use crate::error::Result;
+use crate::policy::Principal;
+use crate::policy::store::PolicyStore;
 use crate::sources::contract::read_only;
 
 /// Builds the `mesh` system schema for `registry`.
-pub fn system_schema(registry: &Registry) -> Result<Arc<dyn SchemaProvider>> {
+pub fn system_schema(
+    registry: &Registry,
+    policy: &PolicyStore,
+    principal: &Principal,
+) -> Result<Arc<dyn SchemaProvider>> {
     let schema = MemorySchemaProvider::new();
     schema.register_table(
         "domains".to_string(),
@@ -22,7 +28,7 @@ pub fn system_schema(registry: &Registry) -> Result<Arc<dyn SchemaProvider>> {
     )?;
     schema.register_table(
         "products".to_string(),
-        read_only(Arc::new(products(registry)?)),
+        read_only(Arc::new(products(registry, policy, principal)?)),
     )?;
     schema.register_table(
         "columns".to_string(),
@@ -102,7 +108,7 @@ fn domains(registry: &Registry) -> Result<MemTable> {
     ])
 }
 
-fn products(registry: &Registry) -> Result<MemTable> {
+fn products(registry: &Registry, policy: &PolicyStore, principal: &Principal) -> Result<MemTable> {
     let rows: Vec<_> = registry.tables().collect();
     let product = |f: fn(&crate::catalog::Product) -> Option<&str>| {
         strings(rows.iter().map(move |t| f(&t.product)))
@@ -135,6 +141,14 @@ fn products(registry: &Registry) -> Result<MemTable> {
         (
             "tags",
             string_lists(rows.iter().map(|t| t.product.tags.as_slice())),
+        ),
+        (
+            "can_read",
+            Arc::new(
+                rows.iter()
+                    .map(|t| Some(policy.can_read(principal, t)))
+                    .collect::<BooleanArray>(),
+            ),
         ),
     ])
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const ADMIN_ROLE: &str = "meshgate_admin";
 
 /// An authenticated (or, for `meshgate query --user`, trusted) user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Principal {
     /// User name (`current_user`).
     pub name: String,

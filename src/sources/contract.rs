@@ -124,19 +124,32 @@ pub fn is_compatible(logical: LogicalType, actual: &DataType) -> bool {
     }
 }
 
-/// Narrows `storage` to the exposed columns, read-only.
-pub fn expose(storage: Arc<dyn TableProvider>, matched: SchemaMatch) -> Arc<dyn TableProvider> {
+/// Narrows `storage` to the exposed columns, read-only, labelled with the product table it
+/// serves (`domain.table`) so that the policy can recognise its scans.
+pub fn expose(
+    product_table: String,
+    storage: Arc<dyn TableProvider>,
+    matched: SchemaMatch,
+) -> Arc<dyn TableProvider> {
     Arc::new(ContractTable {
+        product_table: Some(product_table),
         inner: storage,
         schema: matched.exposed,
         storage_indices: matched.storage_indices,
     })
 }
 
+/// The product table (`domain.table`) that `provider` serves, if it is one.
+pub fn product_table_of(provider: &dyn TableProvider) -> Option<&str> {
+    let table = (provider as &dyn std::any::Any).downcast_ref::<ContractTable>()?;
+    table.product_table.as_deref()
+}
+
 /// `table` with every column, read-only: inserts, updates and deletes are refused.
 pub fn read_only(table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
     let schema = table.schema();
     Arc::new(ContractTable {
+        product_table: None,
         storage_indices: (0..schema.fields().len()).collect(),
         schema,
         inner: table,
@@ -147,6 +160,7 @@ pub fn read_only(table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
 /// It implements no write path, so SQL can never change a domain's storage through it.
 #[derive(Debug)]
 struct ContractTable {
+    product_table: Option<String>,
     inner: Arc<dyn TableProvider>,
     schema: SchemaRef,
     storage_indices: Vec<usize>,

@@ -55,7 +55,7 @@ pub fn engine_with(catalog: Catalog, storage: StorageConfig) -> Engine {
 
 /// Runs `sql` in a new session.
 pub async fn query(engine: &Engine, sql: &str) -> meshgate::Result<Vec<RecordBatch>> {
-    let session = engine.session(Arc::new(Principal::local_operator()));
+    let session = engine.session(Arc::new(Principal::local_operator()))?;
     Ok(plan_sql(&session, sql).await?.collect().await?)
 }
 

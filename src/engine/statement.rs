@@ -1,0 +1,108 @@
+//! The one path every SQL statement takes: parse → statement allow-list → plan → read-only
+//! verification → policy decisions → (analyzer rewrite and optimization when executed).
+
+use datafusion::execution::context::SQLOptions;
+use datafusion::logical_expr::{LogicalPlan, Statement};
+use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast;
+
+use crate::error::{Error, Result};
+use crate::policy::store::PolicyStore;
+use crate::policy::{Principal, prepare};
+
+/// `datafusion.*` settings any user may change: they alter how plans print, nothing else.
+const USER_SETTABLE: [&str; 2] = ["datafusion.explain.", "datafusion.execution.time_zone"];
+
+/// Plans one SQL statement in `ctx` (a session of [`crate::engine::Engine`]).
+///
+/// Refused with SQLSTATE 42501: statements that change data or the catalog (DML, DDL,
+/// `COPY ... TO`, `CREATE EXTERNAL TABLE`) for everyone; for everyone but `meshgate_admin`,
+/// `SET` of engine settings other than EXPLAIN's and the time zone, `DESCRIBE` of a table
+/// they may not read, and any read of a product table they may not read.
+pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
+    let state = ctx.state();
+    let principal = state
+        .config()
+        .get_extension::<Principal>()
+        .ok_or_else(|| Error::Internal("session has no principal".to_string()))?;
+    let store = state
+        .config()
+        .get_extension::<PolicyStore>()
+        .ok_or_else(|| Error::Internal("session has no policy".to_string()))?;
+    let dialect = state.config().options().sql_parser.dialect;
+    let statement = state.sql_to_statement(sql, &dialect)?;
+    if !principal.is_admin() {
+        check_describe(&statement, &store, &principal)?;
+    }
+    let plan = state.statement_to_plan(statement).await?;
+    check_read_only(&plan)?;
+    if !principal.is_admin() {
+        check_settings(&plan)?;
+    }
+    prepare(ctx, &store, &principal, &plan).await?;
+    Ok(ctx.execute_logical_plan(plan).await?)
+}
+
+fn check_read_only(plan: &LogicalPlan) -> Result<()> {
+    let read_only = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(true);
+    read_only
+        .verify_plan(plan)
+        .map_err(|refused| Error::ReadOnly(refused.find_root().message().to_string()))
+}
+
+fn check_settings(plan: &LogicalPlan) -> Result<()> {
+    let variable = match plan {
+        LogicalPlan::Statement(Statement::SetVariable(set)) => &set.variable,
+        LogicalPlan::Statement(Statement::ResetVariable(reset)) => &reset.variable,
+        _ => return Ok(()),
+    };
+    let name = variable.to_ascii_lowercase();
+    let engine_setting = name.starts_with("datafusion.");
+    if engine_setting && !USER_SETTABLE.iter().any(|prefix| name.starts_with(prefix)) {
+        return Err(Error::AccessDenied(format!(
+            "permission denied to set {variable}: engine settings are for meshgate_admin"
+        )));
+    }
+    Ok(())
+}
+
+/// `DESCRIBE t` shows a table's columns; only to those who may read it, as
+/// `information_schema` does.
+fn check_describe(
+    statement: &DfStatement,
+    store: &PolicyStore,
+    principal: &Principal,
+) -> Result<()> {
+    let DfStatement::Statement(statement) = statement else {
+        return Ok(());
+    };
+    let ast::Statement::ExplainTable { table_name, .. } = statement.as_ref() else {
+        return Ok(());
+    };
+    let parts: Vec<String> = table_name
+        .0
+        .iter()
+        .filter_map(|part| part.as_ident())
+        .map(|ident| match ident.quote_style {
+            Some(_) => ident.value.clone(),
+            None => ident.value.to_ascii_lowercase(),
+        })
+        .collect();
+    let (domain, table) = match parts.as_slice() {
+        [.., domain, table] => (domain.as_str(), table.as_str()),
+        _ => return Ok(()),
+    };
+    if let Some(registered) = store.registry().table(domain, table)
+        && !store.can_read(principal, &registered)
+    {
+        return Err(Error::AccessDenied(format!(
+            "permission denied for table {domain}.{table}: ask its owner {} ({}) for access",
+            registered.product.owner, registered.product.contact
+        )));
+    }
+    Ok(())
+}
