@@ -22,6 +22,8 @@ pub struct Config {
     /// Object-store credentials and settings.
     #[serde(default)]
     pub storage: StorageConfig,
+    /// Folder of the durable audit log (`query_log.jsonl`), relative to the config file.
+    pub audit_dir: Option<PathBuf>,
     /// Users, by name.
     #[serde(default)]
     pub users: BTreeMap<String, UserConfig>,
@@ -69,8 +71,9 @@ impl Config {
         let mut config: Config = toml::from_str(&text)
             .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))?;
         config.storage.validate(path)?;
-        if let (Some(catalog), Some(base)) = (&config.catalog, path.parent()) {
-            config.catalog = Some(base.join(catalog));
+        if let Some(base) = path.parent() {
+            config.catalog = config.catalog.map(|dir| base.join(dir));
+            config.audit_dir = config.audit_dir.map(|dir| base.join(dir));
         }
         Ok(config)
     }

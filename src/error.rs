@@ -39,6 +39,10 @@ pub enum Error {
     #[error("{0}")]
     AccessDenied(String),
 
+    /// The statement was cancelled or timed out.
+    #[error("canceling statement: {0}")]
+    Cancelled(String),
+
     /// A bug: something that cannot happen did.
     #[error("internal error: {0}")]
     Internal(String),
@@ -93,6 +97,7 @@ impl Error {
         match self {
             Error::ReadOnly(_) | Error::AccessDenied(_) => "42501",
             Error::Internal(_) => "XX000",
+            Error::Cancelled(_) => "57014",
             Error::DataFusion(e) => datafusion_sqlstate(e),
             Error::Manifest { .. } | Error::Config(_) => "F0000",
             Error::Product { .. } | Error::Delta(_) | Error::ObjectStore(_) => "58030",
@@ -113,7 +118,7 @@ impl From<Error> for DataFusionError {
 }
 
 /// Classifies a DataFusion error by its root cause.
-fn datafusion_sqlstate(error: &DataFusionError) -> &'static str {
+pub fn datafusion_sqlstate(error: &DataFusionError) -> &'static str {
     use datafusion::common::SchemaError;
     match error.find_root() {
         DataFusionError::SQL(parser, _) => match parser.as_ref() {

@@ -6,11 +6,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use futures::TryStreamExt;
 use meshgate::catalog::{Severity, load_catalog};
 use meshgate::config::Config;
-use meshgate::engine::{Engine, plan_sql};
+use meshgate::engine::{Engine, execute_sql};
 use meshgate::output::{OutputFormat, write_batches};
 use meshgate::policy::Principal;
+use meshgate::policy::audit::AuditLog;
 use meshgate::storage::StorageOptions;
 use meshgate::{Error, Result};
 
@@ -127,9 +129,11 @@ async fn run(command: Command) -> Result<ExitCode> {
                 eprintln!("{error} (see meshgate check)");
             }
             let session = engine.session(Arc::new(principal))?;
-            let batches = plan_sql(&session, &args.sql).await?.collect().await?;
+            let stream = execute_sql(&session, &args.sql, None).await?;
+            let schema = stream.schema();
+            let batches: Vec<_> = stream.try_collect().await?;
             let mut stdout = std::io::stdout().lock();
-            write_batches(&mut stdout, &batches, args.format)?;
+            write_batches(&mut stdout, &schema, &batches, args.format)?;
             stdout.flush().map_err(|e| Error::io("<stdout>", e))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -154,6 +158,9 @@ fn build_engine(args: &CatalogArgs) -> Result<(Config, Engine)> {
         .or(config.catalog.clone())
         .unwrap_or_else(|| Path::new("catalog").to_path_buf());
     let catalog = load_catalog(&catalog_dir)?;
-    let engine = Engine::new(catalog, StorageOptions::new(config.storage.clone()))?;
+    let mut engine = Engine::new(catalog, StorageOptions::new(config.storage.clone()))?;
+    if let Some(dir) = &config.audit_dir {
+        engine = engine.with_audit_log(AuditLog::open(dir)?);
+    }
     Ok((config, engine))
 }

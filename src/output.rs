@@ -1,11 +1,13 @@
 //! Prints query results as a table, CSV (RFC 4180) or JSON.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use clap::ValueEnum;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::arrow::csv::writer::Terminator;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::json::ArrayWriter;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 
@@ -22,12 +24,20 @@ pub enum OutputFormat {
     Json,
 }
 
-/// Writes `batches` to `out` in `format`.
+/// Writes `batches` (of `schema`) to `out` in `format`; an empty result still prints the
+/// header (table, csv) or `[]` (json).
 pub fn write_batches(
     out: &mut dyn Write,
+    schema: &SchemaRef,
     batches: &[RecordBatch],
     format: OutputFormat,
 ) -> Result<()> {
+    let empty = [RecordBatch::new_empty(Arc::clone(schema))];
+    let batches = if batches.is_empty() {
+        &empty[..]
+    } else {
+        batches
+    };
     let io = |e| Error::io("<stdout>", e);
     match format {
         OutputFormat::Table => {

@@ -1,6 +1,7 @@
 //! The query engine: one DataFusion `SessionContext` per session over the shared catalog
 //! registry, object stores and memory pool.
 
+mod audited;
 mod mesh_catalog;
 pub mod opener;
 mod statement;
@@ -16,14 +17,16 @@ use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 pub use mesh_catalog::{CATALOG_NAME, DEFAULT_SCHEMA, SYSTEM_SCHEMA};
-pub use statement::plan_sql;
+pub use statement::{execute_sql, plan_sql};
 
 use crate::catalog::{Catalog, Registry};
 use crate::engine::mesh_catalog::MeshCatalog;
 use crate::engine::opener::{OpenedTable, TableOpener};
 use crate::error::Result;
 use crate::policy::Principal;
+use crate::policy::audit::AuditLog;
 use crate::policy::functions::register_principal_functions;
+use crate::policy::query_log::QueryLogTable;
 use crate::policy::rewrite::GovernanceRule;
 use crate::policy::store::PolicyStore;
 use crate::storage::StorageOptions;
@@ -35,6 +38,7 @@ pub struct Engine {
     runtime: Arc<RuntimeEnv>,
     opener: Arc<TableOpener>,
     policy: Arc<PolicyStore>,
+    audit: Arc<AuditLog>,
 }
 
 impl Engine {
@@ -54,7 +58,14 @@ impl Engine {
             runtime,
             opener,
             policy,
+            audit: Arc::new(AuditLog::in_memory()),
         })
+    }
+
+    /// Records statements run through [`execute_sql`] in `log` instead of in memory only.
+    pub fn with_audit_log(mut self, log: AuditLog) -> Self {
+        self.audit = Arc::new(log);
+        self
     }
 
     /// The catalog registry.
@@ -69,7 +80,8 @@ impl Engine {
         let governance = GovernanceRule::new(Arc::clone(&principal), Arc::clone(&self.policy));
         let config = session_config()
             .with_extension(Arc::clone(&principal))
-            .with_extension(Arc::clone(&self.policy));
+            .with_extension(Arc::clone(&self.policy))
+            .with_extension(Arc::clone(&self.audit));
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(Arc::clone(&self.runtime))
@@ -82,7 +94,21 @@ impl Engine {
             .build();
         let ctx = SessionContext::new_with_state(state);
         register_principal_functions(&ctx, &principal);
-        let system = system_views::system_schema(&self.registry, &self.policy, &principal)?;
+        let owned_domains = self
+            .registry
+            .catalog()
+            .domains
+            .iter()
+            .filter(|d| principal.has_role(&d.team))
+            .map(|d| d.name.clone())
+            .collect();
+        let query_log = QueryLogTable::new(
+            Arc::clone(&self.audit),
+            Arc::clone(&principal),
+            owned_domains,
+        );
+        let system =
+            system_views::system_schema(&self.registry, &self.policy, &principal, query_log)?;
         let catalog = MeshCatalog::new(
             Arc::clone(&self.registry),
             Arc::clone(&self.opener),

@@ -1,13 +1,19 @@
 //! The one path every SQL statement takes: parse → statement allow-list → plan → read-only
 //! verification → policy decisions → (analyzer rewrite and optimization when executed).
 
+use std::sync::Arc;
+
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::logical_expr::{LogicalPlan, Statement};
 use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast;
 
+use crate::engine::audited::PendingAudit;
 use crate::error::{Error, Result};
+use crate::policy::audit::AuditLog;
+use crate::policy::rewrite::product_tables;
 use crate::policy::store::PolicyStore;
 use crate::policy::{Principal, prepare};
 
@@ -21,26 +27,85 @@ const USER_SETTABLE: [&str; 2] = ["datafusion.explain.", "datafusion.execution.t
 /// `SET` of engine settings other than EXPLAIN's and the time zone, `DESCRIBE` of a table
 /// they may not read, and any read of a product table they may not read.
 pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
+    let session = SessionParts::of(ctx)?;
+    plan_governed(ctx, &session, sql, None).await
+}
+
+/// Runs one SQL statement like [`plan_sql`] and streams its result, recording the statement
+/// in the audit log (with `client`, the peer's address) whether it succeeds or not.
+pub async fn execute_sql(
+    ctx: &SessionContext,
+    sql: &str,
+    client: Option<String>,
+) -> Result<SendableRecordBatchStream> {
+    let session = SessionParts::of(ctx)?;
+    let mut audit =
+        PendingAudit::start(Arc::clone(&session.audit), &session.principal, client, sql);
+    let planned = plan_governed(ctx, &session, sql, Some(&mut audit)).await;
+    let frame = match planned {
+        Ok(frame) => frame,
+        Err(error) => {
+            audit.fail(&error);
+            return Err(error);
+        }
+    };
+    match frame.execute_stream().await {
+        Ok(stream) => Ok(audit.watch(stream)),
+        Err(error) => {
+            let error = Error::from(error);
+            audit.fail(&error);
+            Err(error)
+        }
+    }
+}
+
+/// What a session of the engine carries in its config extensions.
+struct SessionParts {
+    principal: Arc<Principal>,
+    store: Arc<PolicyStore>,
+    audit: Arc<AuditLog>,
+}
+
+impl SessionParts {
+    fn of(ctx: &SessionContext) -> Result<Self> {
+        let state = ctx.state();
+        let config = state.config();
+        let missing = |what: &str| Error::Internal(format!("session has no {what}"));
+        Ok(SessionParts {
+            principal: config.get_extension().ok_or_else(|| missing("principal"))?,
+            store: config.get_extension().ok_or_else(|| missing("policy"))?,
+            audit: config.get_extension().ok_or_else(|| missing("audit log"))?,
+        })
+    }
+}
+
+/// The one path: parse → allow-list → plan → read-only check → policy decisions, noting in
+/// `audit` what the statement reads and under which decisions.
+async fn plan_governed(
+    ctx: &SessionContext,
+    session: &SessionParts,
+    sql: &str,
+    mut audit: Option<&mut PendingAudit>,
+) -> Result<DataFrame> {
+    let (principal, store) = (&session.principal, &session.store);
     let state = ctx.state();
-    let principal = state
-        .config()
-        .get_extension::<Principal>()
-        .ok_or_else(|| Error::Internal("session has no principal".to_string()))?;
-    let store = state
-        .config()
-        .get_extension::<PolicyStore>()
-        .ok_or_else(|| Error::Internal("session has no policy".to_string()))?;
     let dialect = state.config().options().sql_parser.dialect;
     let statement = state.sql_to_statement(sql, &dialect)?;
     if !principal.is_admin() {
-        check_describe(&statement, &store, &principal)?;
+        check_describe(&statement, store, principal)?;
     }
     let plan = state.statement_to_plan(statement).await?;
     check_read_only(&plan)?;
     if !principal.is_admin() {
         check_settings(&plan)?;
     }
-    prepare(ctx, &store, &principal, &plan).await?;
+    if let Some(audit) = audit.as_deref_mut() {
+        audit.describe_reads(&plan, &product_tables(&plan)?, store);
+    }
+    prepare(ctx, store, principal, &plan).await?;
+    if let Some(audit) = audit {
+        audit.describe_decisions(store);
+    }
     Ok(ctx.execute_logical_plan(plan).await?)
 }
 

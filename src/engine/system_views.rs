@@ -12,6 +12,7 @@ use datafusion::catalog::{MemTable, MemorySchemaProvider, SchemaProvider};
 use crate::catalog::Registry;
 use crate::error::Result;
 use crate::policy::Principal;
+use crate::policy::query_log::QueryLogTable;
 use crate::policy::store::PolicyStore;
 use crate::sources::contract::read_only;
 
@@ -20,6 +21,7 @@ pub fn system_schema(
     registry: &Registry,
     policy: &PolicyStore,
     principal: &Principal,
+    query_log: QueryLogTable,
 ) -> Result<Arc<dyn SchemaProvider>> {
     let schema = MemorySchemaProvider::new();
     schema.register_table(
@@ -34,6 +36,7 @@ pub fn system_schema(
         "columns".to_string(),
         read_only(Arc::new(columns(registry)?)),
     )?;
+    schema.register_table("query_log".to_string(), read_only(Arc::new(query_log)))?;
     Ok(Arc::new(schema))
 }
 

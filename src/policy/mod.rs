@@ -2,10 +2,12 @@
 //! contract and `mesh.yaml` allow them ([`rules`], [`decision`]), compiled into expressions
 //! ([`compile`]) and enforced by one plan rewrite ([`rewrite`]) on every statement.
 
+pub mod audit;
 pub mod compile;
 pub mod decision;
 pub mod functions;
 pub mod identity;
+pub mod query_log;
 pub mod rewrite;
 pub mod rules;
 pub mod store;
@@ -30,8 +32,8 @@ pub async fn prepare(
     principal: &Principal,
     plan: &LogicalPlan,
 ) -> Result<()> {
-    for product_table in rewrite::product_tables(plan)? {
-        let compiled = match store.compiled(&principal.name, &product_table)? {
+    for product_table in &rewrite::product_tables(plan)? {
+        let compiled = match store.compiled(&principal.name, product_table)? {
             Some(compiled) => compiled,
             None => {
                 let (domain, table) = product_table.split_once('.').unwrap_or_default();
@@ -39,8 +41,8 @@ pub async fn prepare(
                     Error::Internal(format!("{product_table} is scanned but not registered"))
                 })?;
                 let access = store.decide(principal, &registered);
-                let compiled = Arc::new(compile(ctx, &product_table, access).await?);
-                store.remember(&principal.name, &product_table, Arc::clone(&compiled))?;
+                let compiled = Arc::new(compile(ctx, product_table, access).await?);
+                store.remember(&principal.name, product_table, Arc::clone(&compiled))?;
                 compiled
             }
         };

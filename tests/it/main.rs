@@ -4,6 +4,7 @@
 
 mod cli;
 mod common;
+mod governance;
 mod json_source;
 mod loader;
 mod object_store;
