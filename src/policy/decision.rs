@@ -125,3 +125,148 @@ fn denial(product: &Product, table: &TableSpec, rules: &ProductRules) -> String 
         product.contact
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::manifest::Role;
+    use crate::catalog::{ColumnSpec, Format, ServerKind, StorageSpec};
+    use crate::policy::rules::{ColumnMaskRule, RowFilterRule};
+
+    fn product() -> Product {
+        Product {
+            domain: "customers".into(),
+            name: "customer".into(),
+            id: "c".into(),
+            version: "1".into(),
+            status: "active".into(),
+            description: None,
+            owner: "team-customers".into(),
+            contact: "team-customers@example.com".into(),
+            tags: vec![],
+            manifest: "customer.odcs.yaml".into(),
+            storage: StorageSpec {
+                kind: ServerKind::Local,
+                format: Format::Parquet,
+                endpoint: None,
+            },
+            tables: vec![],
+            roles: Vec::<Role>::new(),
+            custom_properties: vec![],
+        }
+    }
+
+    fn table() -> TableSpec {
+        let column = |name: &str, tags: &[&str]| ColumnSpec {
+            name: name.into(),
+            logical_type: None,
+            physical_type: None,
+            required: false,
+            primary_key: false,
+            description: None,
+            classification: None,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        };
+        TableSpec {
+            name: "customer".into(),
+            description: None,
+            tags: vec![],
+            location: "/data/".into(),
+            columns: vec![column("c_custkey", &[]), column("c_phone", &["pii"])],
+        }
+    }
+
+    fn rules() -> ProductRules {
+        ProductRules {
+            readers: vec!["a".into(), "b".into(), "c".into()],
+            row_filters: vec![
+                RowFilterRule {
+                    role: "a".into(),
+                    filter: "x = 1".into(),
+                },
+                RowFilterRule {
+                    role: "b".into(),
+                    filter: "x = 2".into(),
+                },
+            ],
+            masks: vec![ColumnMaskRule {
+                column: "c_phone".into(),
+                mask: Some("'***'".into()),
+                unless_roles: vec!["phone_reader".into()],
+            }],
+        }
+    }
+
+    fn mesh_masks() -> Vec<MaskRule> {
+        vec![MaskRule {
+            tag: Some("pii".into()),
+            classification: None,
+            mask: None,
+            unless_roles: vec!["pii_reader".into()],
+            description: None,
+        }]
+    }
+
+    fn grant(roles: &[&str]) -> Access {
+        let principal = Principal::new("u", roles.iter().copied());
+        decide(&principal, &product(), &table(), &rules(), &mesh_masks())
+    }
+
+    #[test]
+    fn default_deny_names_the_owner() {
+        let Access::Denied(message) = grant(&["other"]) else {
+            panic!("expected a denial");
+        };
+        assert!(
+            message.contains("grants read to roles a, b, c"),
+            "{message}"
+        );
+        assert!(message.contains("team-customers@example.com"), "{message}");
+    }
+
+    #[test]
+    fn filters_of_granting_roles_are_ored_and_an_unfiltered_role_lifts_them() {
+        let Access::Allowed(one) = grant(&["a"]) else {
+            panic!()
+        };
+        assert_eq!(one.filter.as_deref(), Some("(x = 1)"));
+        let Access::Allowed(two) = grant(&["a", "b"]) else {
+            panic!()
+        };
+        assert_eq!(two.filter.as_deref(), Some("(x = 1) OR (x = 2)"));
+        let Access::Allowed(free) = grant(&["a", "c"]) else {
+            panic!()
+        };
+        assert_eq!(free.filter, None);
+    }
+
+    #[test]
+    fn product_masks_are_stricter_never_looser() {
+        let Access::Allowed(plain) = grant(&["c"]) else {
+            panic!()
+        };
+        assert_eq!(plain.masks, [("c_phone".to_string(), "'***'".to_string())]);
+        // Exempt from the product mask only: the mesh-wide NULL mask still applies.
+        let Access::Allowed(phone) = grant(&["c", "phone_reader"]) else {
+            panic!()
+        };
+        assert_eq!(phone.masks, [("c_phone".to_string(), "NULL".to_string())]);
+        // Exempt from the mesh mask only: the product mask still applies.
+        let Access::Allowed(pii) = grant(&["c", "pii_reader"]) else {
+            panic!()
+        };
+        assert_eq!(pii.masks, [("c_phone".to_string(), "'***'".to_string())]);
+        let Access::Allowed(both) = grant(&["c", "pii_reader", "phone_reader"]) else {
+            panic!()
+        };
+        assert!(both.masks.is_empty());
+    }
+
+    #[test]
+    fn admins_read_everything_unmasked() {
+        let Access::Allowed(admin) = grant(&[crate::policy::ADMIN_ROLE]) else {
+            panic!()
+        };
+        assert_eq!(admin, Grant::default());
+    }
+}
