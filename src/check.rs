@@ -72,7 +72,12 @@ pub async fn check(engine: &Engine) -> CheckReport {
             messages: vec![d.message.clone()],
         })
         .collect();
-    for (name, result) in engine.open_all().await {
+    let tables: Vec<_> = engine.registry().tables().cloned().collect();
+    for (table, (name, result)) in tables.iter().zip(engine.open_all().await) {
+        let result = match result {
+            Ok(opened) => engine.check_rules(table).await.map(|()| opened),
+            Err(error) => Err(error),
+        };
         entries.push(match result {
             Ok(opened) if opened.warnings.is_empty() => CheckEntry {
                 status: Status::Ok,

@@ -19,12 +19,15 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 pub use mesh_catalog::{CATALOG_NAME, DEFAULT_SCHEMA, SYSTEM_SCHEMA};
 pub use statement::{execute_sql, plan_sql};
 
+use crate::catalog::registry::RegisteredTable;
 use crate::catalog::{Catalog, Registry};
 use crate::engine::mesh_catalog::MeshCatalog;
 use crate::engine::opener::{OpenedTable, TableOpener};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::policy::Principal;
 use crate::policy::audit::AuditLog;
+use crate::policy::compile::compile;
+use crate::policy::decision::{Access, Grant};
 use crate::policy::functions::register_principal_functions;
 use crate::policy::query_log::QueryLogTable;
 use crate::policy::rewrite::GovernanceRule;
@@ -118,6 +121,42 @@ impl Engine {
         );
         ctx.register_catalog(CATALOG_NAME, Arc::new(catalog));
         Ok(ctx)
+    }
+
+    /// Compiles `table`'s row filters (all of them, OR-ed) and masks as a reader holding
+    /// every granted role, so that `meshgate check` reports rules that do not parse or plan.
+    pub async fn check_rules(&self, table: &RegisteredTable) -> Result<()> {
+        let fail = |message: String| Error::Product {
+            product: table.qualified_name(),
+            message,
+        };
+        let rules = match self.policy.rules_of(&table.product.qualified_name()) {
+            Some(Ok(rules)) => rules,
+            Some(Err(problem)) => return Err(fail(format!("access rules: {problem}"))),
+            None => return Ok(()),
+        };
+        let reader = Arc::new(Principal::new(
+            "meshgate-check",
+            rules.readers.iter().cloned(),
+        ));
+        let masks = match self.policy.decide(&reader, table) {
+            Access::Allowed(grant) => grant.masks,
+            Access::Denied(_) => Vec::new(),
+        };
+        let filters: Vec<String> = rules
+            .row_filters
+            .iter()
+            .map(|f| format!("({})", f.filter))
+            .collect();
+        let grant = Grant {
+            filter: (!filters.is_empty()).then(|| filters.join(" OR ")),
+            masks,
+        };
+        let ctx = self.session(reader)?;
+        compile(&ctx, &table.qualified_name(), Access::Allowed(grant))
+            .await
+            .map(|_| ())
+            .map_err(|e| fail(format!("access rules do not compile: {e}")))
     }
 
     /// Opens every table (what `meshgate check` does), in catalog order.

@@ -121,7 +121,7 @@ fn filter_predicate(plan: &LogicalPlan) -> Option<Expr> {
 fn policy_error(product_table: &str, message: &str) -> Error {
     Error::Internal(format!(
         "the access rules of {product_table} do not compile: {message}; fix customProperties in \
-         its contract (meshgate check shows this too)"
+         its contract (meshgate check reports this too)"
     ))
 }
 

@@ -17,18 +17,20 @@ use crate::policy::rules::ProductRules;
 #[derive(Debug)]
 pub struct PolicyStore {
     registry: Arc<Registry>,
-    rules: HashMap<String, ProductRules>,
+    rules: HashMap<String, std::result::Result<ProductRules, String>>,
     mesh_masks: Vec<MaskRule>,
     compiled: RwLock<HashMap<(String, String), Arc<CompiledAccess>>>,
 }
 
 impl PolicyStore {
     /// Reads the rules of every product of `registry`. A product whose rules are malformed
-    /// is an error: it would otherwise be served without them.
+    /// is closed to everyone but admins (it would otherwise be served without them), and
+    /// `meshgate check` reports it; the other products are unaffected.
     pub fn new(registry: Arc<Registry>) -> Result<Self> {
         let mut rules = HashMap::new();
         for product in &registry.catalog().products {
-            rules.insert(product.qualified_name(), ProductRules::of(product)?);
+            let parsed = ProductRules::of(product).map_err(|e| e.to_string());
+            rules.insert(product.qualified_name(), parsed);
         }
         let mesh_masks = registry.catalog().mesh.governance.masks.clone();
         Ok(PolicyStore {
@@ -48,12 +50,30 @@ impl PolicyStore {
     pub fn decide(&self, principal: &Principal, table: &RegisteredTable) -> Access {
         let product = &table.product;
         match self.rules.get(&product.qualified_name()) {
-            Some(rules) => decide(principal, product, table.spec(), rules, &self.mesh_masks),
+            Some(Ok(rules)) => decide(principal, product, table.spec(), rules, &self.mesh_masks),
+            Some(Err(_)) if principal.is_admin() => decide(
+                principal,
+                product,
+                table.spec(),
+                &ProductRules::default(),
+                &[],
+            ),
+            Some(Err(problem)) => Access::Denied(format!(
+                "permission denied for table {}: its access rules are malformed ({problem});                  ask its owner {} ({}) to fix them",
+                table.qualified_name(),
+                product.owner,
+                product.contact
+            )),
             None => Access::Denied(format!(
                 "permission denied for table {}: its product has no rules loaded",
                 table.qualified_name()
             )),
         }
+    }
+
+    /// The rules of `product_table`'s product, or why they do not parse.
+    pub fn rules_of(&self, product: &str) -> Option<&std::result::Result<ProductRules, String>> {
+        self.rules.get(product)
     }
 
     /// Whether `principal` may read `table` at all (for discovery views).

@@ -118,3 +118,71 @@ fn unknown_users_are_refused() {
     assert_eq!(code, 1);
     assert!(stderr.contains("no user 'mallory'"), "{stderr}");
 }
+
+fn lab_with_rules(rules: &str) -> tempfile::TempDir {
+    let dir = crate::common::demo_copy();
+    crate::common::lab_domain(dir.path());
+    let contract = crate::common::lab_contract(
+        "regions",
+        "parquet",
+        "../customers/data/region",
+        "      - name: r_regionkey\n        logicalType: integer\n      - name: r_name\n        logicalType: string",
+    );
+    let contract = format!(
+        "{contract}roles:\n  - role: lab_reader\n    access: read\ncustomProperties:\n{rules}"
+    );
+    write(&dir.path().join("lab/regions.odcs.yaml"), &contract);
+    dir
+}
+
+async fn check_entry(dir: &Path, subject: &str) -> (String, String) {
+    let report = meshgate::check::check(&crate::common::engine(dir)).await;
+    let entry = report
+        .entries
+        .iter()
+        .find(|e| e.subject == subject)
+        .unwrap();
+    (entry.status.to_string(), entry.messages.join("\n"))
+}
+
+#[tokio::test]
+async fn check_reports_a_row_filter_that_does_not_plan() {
+    let dir = lab_with_rules(
+        "  - property: meshgateRowFilters\n    value:\n      - role: lab_reader\n        filter: \"r_nope = 1\"\n",
+    );
+    let (status, message) = check_entry(dir.path(), "lab.regions").await;
+    assert_eq!(status, "error");
+    assert!(message.contains("access rules do not compile"), "{message}");
+    assert!(message.contains("r_nope"), "{message}");
+    let (status, _) = check_entry(dir.path(), "customers.region").await;
+    assert_eq!(status, "ok");
+}
+
+#[tokio::test]
+async fn malformed_rules_close_the_product_to_all_but_admins() {
+    let dir = lab_with_rules(
+        "  - property: meshgateRowFilters\n    value:\n      - role: lab_reader\n        filtr: \"true\"\n",
+    );
+    let (status, message) = check_entry(dir.path(), "lab.regions").await;
+    assert_eq!(status, "error");
+    assert!(
+        message.contains("customProperties[meshgateRowFilters].value"),
+        "{message}"
+    );
+
+    let engine = crate::common::engine(dir.path());
+    let reader = std::sync::Arc::new(meshgate::policy::Principal::new("r", ["lab_reader"]));
+    let session = engine.session(reader).unwrap();
+    let error = meshgate::engine::plan_sql(&session, "SELECT * FROM lab.regions")
+        .await
+        .unwrap_err();
+    assert_eq!(error.sqlstate(), "42501");
+    assert!(
+        error.to_string().contains("access rules are malformed"),
+        "{error}"
+    );
+    assert_eq!(
+        crate::common::scalar(&engine, "SELECT count(*) FROM lab.regions").await,
+        "5"
+    );
+}
