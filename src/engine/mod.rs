@@ -11,7 +11,9 @@ use datafusion::catalog::SchemaProvider;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement as DFStatement;
 
 pub use mesh_catalog::{CATALOG_NAME, DEFAULT_SCHEMA, SYSTEM_SCHEMA};
 
@@ -88,15 +90,36 @@ impl Engine {
 /// DDL, `COPY ... TO`, `CREATE EXTERNAL TABLE`) are refused with SQLSTATE 42501.
 pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
     let plan = ctx.state().create_logical_plan(sql).await?;
+    verify_read_only(&plan)?;
+    Ok(ctx.execute_logical_plan(plan).await?)
+}
+
+/// Plans one parsed statement in `ctx` into a logical plan that may still hold parameter
+/// placeholders (`$1`), refusing writes like [`plan_sql`]. The wire server plans through here
+/// and runs the plan with [`execute_plan`].
+pub async fn plan_statement(ctx: &SessionContext, statement: DFStatement) -> Result<LogicalPlan> {
+    let plan = ctx.state().statement_to_plan(statement).await?;
+    verify_read_only(&plan)?;
+    Ok(plan)
+}
+
+/// Runs a plan made by [`plan_statement`] (parameters already bound) in `ctx`.
+pub async fn execute_plan(ctx: &SessionContext, plan: LogicalPlan) -> Result<DataFrame> {
+    verify_read_only(&plan)?;
+    Ok(ctx.execute_logical_plan(plan).await?)
+}
+
+/// The read-only surface: DDL and DML are refused with SQLSTATE 42501.
+fn verify_read_only(plan: &LogicalPlan) -> Result<()> {
     let read_only = SQLOptions::new()
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(true);
-    if let Err(refused) = read_only.verify_plan(&plan) {
+    if let Err(refused) = read_only.verify_plan(plan) {
         let what = refused.find_root().message().to_string();
         return Err(Error::ReadOnly(what));
     }
-    Ok(ctx.execute_logical_plan(plan).await?)
+    Ok(())
 }
 
 /// The principal a session runs as.

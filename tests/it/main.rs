@@ -8,3 +8,4 @@ mod json_source;
 mod loader;
 mod object_store;
 mod schema_contract;
+mod server;
