@@ -11,6 +11,7 @@ pub mod handler;
 pub mod listener;
 pub mod numeric;
 pub mod params;
+pub mod pg_catalog;
 pub mod session;
 pub mod settings;
 pub mod startup;

@@ -121,6 +121,7 @@ impl MeshStartup {
             .cloned()
             .ok_or_else(|| Error::AuthFailed(user.clone()))?;
         let ctx = self.shared.engine.session(Arc::clone(&principal));
+        crate::server::pg_catalog::install(&ctx, &principal)?;
         let cancel = Arc::new(QueryCancel::default());
         let (pid, secret) = client.pid_and_secret_key();
         let registration = self.shared.cancels.register(pid, &secret, &cancel);

@@ -9,7 +9,7 @@ use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
 use crate::error::{Error, Result};
-use crate::server::settings;
+use crate::server::{pg_catalog, settings};
 
 /// A session command meshgate answers itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,14 @@ fn push(statements: &mut Vec<Parsed>, text: &str, tokens: &[&TokenWithSpan]) -> 
     }
     let mut parsed = DFParser::parse_sql_with_dialect(text, &PostgreSqlDialect {})?;
     match (parsed.pop_front(), parsed.is_empty()) {
+        (Some(DFStatement::Statement(standard)), true) => {
+            // plain SQL: apply the rewrites of client catalog queries
+            let statement = pg_catalog::compatible(text).unwrap_or(*standard);
+            statements.push(Parsed::Query(
+                Box::new(DFStatement::Statement(Box::new(statement))),
+                text.trim().to_string(),
+            ));
+        }
         (Some(statement), true) => {
             statements.push(Parsed::Query(Box::new(statement), text.trim().to_string()))
         }

@@ -544,3 +544,38 @@ async fn unloadable_tls_stops_the_server_from_starting() {
     let error = Server::bind(engine, &config(), options).await.unwrap_err();
     assert!(error.to_string().contains("tls_key"), "{error}");
 }
+
+/// The query psql 17 sends for `\dt sales.*` (from `psql -E`).
+const PSQL_DT: &str = r#"SELECT n.nspname as "Schema",
+  c.relname as "Name",
+  CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
+  pg_catalog.pg_get_userbyid(c.relowner) as "Owner"
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+WHERE c.relkind IN ('r','p','t','s','')
+  AND n.nspname OPERATOR(pg_catalog.~) '^(sales)$' COLLATE pg_catalog.default
+ORDER BY 1,2;"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_catalog_queries_and_current_user() {
+    let server = server().await;
+    let client = connect(&server, "analyst").await;
+    let rows: Vec<Vec<Option<String>>> = text_rows(&client, PSQL_DT)
+        .await
+        .into_iter()
+        .map(|r| r[..3].to_vec())
+        .collect();
+    let row = |name: &str| {
+        vec![
+            Some("sales".into()),
+            Some(name.into()),
+            Some("table".into()),
+        ]
+    };
+    assert_eq!(rows, [row("lineitem"), row("orders")]);
+    assert_eq!(
+        text_rows(&client, "SELECT current_user").await,
+        [[Some("analyst".into())]]
+    );
+}
