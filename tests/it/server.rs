@@ -579,3 +579,26 @@ async fn psql_catalog_queries_and_current_user() {
         [[Some("analyst".into())]]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portals_fetch_in_pieces() {
+    let server = server().await;
+    let mut client = connect(&server, "analyst").await;
+    let tx = client.transaction().await.unwrap();
+    let statement = tx
+        .prepare("SELECT n_nationkey FROM customers.nation WHERE n_nationkey < $1 ORDER BY 1")
+        .await
+        .unwrap();
+    let portal = tx.bind(&statement, &[&12i64]).await.unwrap();
+    let mut keys = Vec::new();
+    loop {
+        let rows = tx.query_portal(&portal, 5).await.unwrap();
+        if rows.is_empty() {
+            break;
+        }
+        assert!(rows.len() <= 5);
+        keys.extend(rows.iter().map(|r| r.get::<_, i64>(0)));
+    }
+    assert_eq!(keys, (0..12).collect::<Vec<i64>>());
+    tx.commit().await.unwrap();
+}
