@@ -578,6 +578,9 @@ async fn psql_catalog_queries_and_current_user() {
         text_rows(&client, "SELECT current_user").await,
         [[Some("analyst".into())]]
     );
+    // the crate's Arc<T> provider recursion would overflow the stack here
+    let roles = text_rows(&client, "SELECT count(*) FROM pg_catalog.pg_roles").await;
+    assert_eq!(roles.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
