@@ -12,10 +12,12 @@ pub mod listener;
 pub mod numeric;
 pub mod params;
 pub mod pg_catalog;
+pub mod prepare;
 pub mod session;
 pub mod settings;
 pub mod startup;
 pub mod statement;
+pub mod text;
 pub mod tls;
 
 use std::path::PathBuf;
