@@ -27,6 +27,17 @@ pub struct Config {
     /// Users, by name.
     #[serde(default)]
     pub users: BTreeMap<String, UserConfig>,
+    /// `meshgate serve` listen address (`host:port`).
+    pub listen: Option<String>,
+    /// PEM certificate chain for TLS, relative to the config file.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS (PKCS#8, RSA or EC), relative to the config file.
+    pub tls_key: Option<PathBuf>,
+    /// Refuse logins without TLS.
+    #[serde(default)]
+    pub require_tls: bool,
+    /// Connections served at once; more are refused with SQLSTATE 53300.
+    pub max_connections: Option<usize>,
 }
 
 /// One user of `[users.NAME]`.
@@ -72,8 +83,16 @@ impl Config {
             .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))?;
         config.storage.validate(path)?;
         if let Some(base) = path.parent() {
-            config.catalog = config.catalog.map(|dir| base.join(dir));
-            config.audit_dir = config.audit_dir.map(|dir| base.join(dir));
+            for relative in [
+                &mut config.catalog,
+                &mut config.tls_cert,
+                &mut config.tls_key,
+                &mut config.audit_dir,
+            ] {
+                if let Some(p) = relative.as_mut() {
+                    *p = base.join(&p);
+                }
+            }
         }
         Ok(config)
     }

@@ -39,10 +39,6 @@ pub enum Error {
     #[error("{0}")]
     AccessDenied(String),
 
-    /// The statement was cancelled or timed out.
-    #[error("canceling statement: {0}")]
-    Cancelled(String),
-
     /// A bug: something that cannot happen did.
     #[error("internal error: {0}")]
     Internal(String),
@@ -81,6 +77,50 @@ pub enum Error {
     /// An error from an object store.
     #[error(transparent)]
     ObjectStore(#[from] object_store::Error),
+
+    /// Login failed: unknown user or wrong password (the message never says which).
+    #[error("password authentication failed for user \"{0}\"")]
+    AuthFailed(String),
+
+    /// A login without TLS while the server requires it.
+    #[error("this server requires TLS (require_tls = true); connect with sslmode=require")]
+    TlsRequired,
+
+    /// A connection to a database other than `mesh`.
+    #[error("database \"{0}\" does not exist; meshgate serves one database: mesh")]
+    UnknownDatabase(String),
+
+    /// The server is at its connection limit.
+    #[error("sorry, too many clients already ({0} connections); try again later")]
+    TooManyConnections(usize),
+
+    /// The statement was cancelled by the client (CancelRequest).
+    #[error("canceling statement due to user request")]
+    Cancelled,
+
+    /// The statement ran longer than `statement_timeout`.
+    #[error("canceling statement due to statement timeout")]
+    StatementTimeout,
+
+    /// A `SET`/`SHOW`/`RESET` of a setting meshgate does not know.
+    #[error("unrecognized configuration parameter \"{0}\"")]
+    UnknownSetting(String),
+
+    /// A setting or parameter value that cannot be used.
+    #[error("{0}")]
+    InvalidValue(String),
+
+    /// A statement other than COMMIT/ROLLBACK inside a failed transaction block.
+    #[error("current transaction is aborted, commands ignored until end of transaction block")]
+    TransactionAborted,
+
+    /// A client broke the wire protocol (e.g. several statements in one prepared statement).
+    #[error("{0}")]
+    Protocol(String),
+
+    /// A feature meshgate does not offer.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl Error {
@@ -97,12 +137,21 @@ impl Error {
         match self {
             Error::ReadOnly(_) | Error::AccessDenied(_) => "42501",
             Error::Internal(_) => "XX000",
-            Error::Cancelled(_) => "57014",
             Error::DataFusion(e) => datafusion_sqlstate(e),
             Error::Manifest { .. } | Error::Config(_) => "F0000",
             Error::Product { .. } | Error::Delta(_) | Error::ObjectStore(_) => "58030",
             Error::Io { .. } => "58030",
             Error::Arrow(_) | Error::Parquet(_) => "XX000",
+            Error::AuthFailed(_) => "28P01",
+            Error::TlsRequired => "28000",
+            Error::UnknownDatabase(_) => "3D000",
+            Error::TooManyConnections(_) => "53300",
+            Error::Cancelled | Error::StatementTimeout => "57014",
+            Error::UnknownSetting(_) => "42704",
+            Error::InvalidValue(_) => "22023",
+            Error::TransactionAborted => "25P02",
+            Error::Protocol(_) => "42601",
+            Error::Unsupported(_) => "0A000",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! meshgate: a federated SQL query gateway for a data mesh.
 //!
-//! Data path: client → (pgwire) → engine ([`engine::Engine`], one DataFusion session per
+//! Data path: client → (pgwire, [`server`]) → engine ([`engine::Engine`], one DataFusion session per
 //! connection) → product tables ([`sources`]) → storage, where each domain keeps its data.
 
 pub mod catalog;
@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod output;
 pub mod policy;
+pub mod server;
 pub mod sources;
 pub mod storage;
 

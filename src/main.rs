@@ -13,6 +13,8 @@ use meshgate::engine::{Engine, execute_sql};
 use meshgate::output::{OutputFormat, write_batches};
 use meshgate::policy::Principal;
 use meshgate::policy::audit::AuditLog;
+use meshgate::server::auth::{ScramVerifier, user_entry};
+use meshgate::server::{ServeOptions, Server};
 use meshgate::storage::StorageOptions;
 use meshgate::{Error, Result};
 
@@ -33,6 +35,33 @@ enum Command {
     Query(QueryArgs),
     /// Write a complete demo mesh (manifests and TPC-H data) at a chosen scale factor.
     Demo(DemoArgs),
+    /// Serve the mesh over the PostgreSQL wire protocol (database `mesh`).
+    Serve(ServeArgs),
+    /// Print a `[users.NAME]` entry with a SCRAM-SHA-256 verifier for meshgate.toml; the
+    /// password is read from the terminal, or from stdin when it is not a terminal.
+    Passwd(PasswdArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    catalog: CatalogArgs,
+    /// Address to listen on [default: `listen` in the settings file, else 127.0.0.1:5433].
+    #[arg(long, env = "MESHGATE_LISTEN")]
+    listen: Option<String>,
+    /// Connections served at once; more are refused with SQLSTATE 53300 [default: 100].
+    #[arg(long, env = "MESHGATE_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+struct PasswdArgs {
+    /// The user name.
+    #[arg(default_value = "user")]
+    user: String,
+    /// PBKDF2 iterations.
+    #[arg(long, default_value_t = meshgate::server::auth::DEFAULT_ITERATIONS)]
+    iterations: u32,
 }
 
 #[derive(Debug, Args)]
@@ -105,7 +134,7 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Check(args) => {
-            let (_, engine) = build_engine(&args)?;
+            let (engine, _) = load(&args)?;
             let report = meshgate::check::check(&engine).await;
             println!("{report}");
             Ok(if report.has_errors() {
@@ -115,7 +144,7 @@ async fn run(command: Command) -> Result<ExitCode> {
             })
         }
         Command::Query(args) => {
-            let (config, engine) = build_engine(&args.catalog)?;
+            let (engine, config) = load(&args.catalog)?;
             let principal = match &args.user {
                 None => Principal::local_operator(),
                 Some(user) => config.principal(user).ok_or_else(|| {
@@ -137,6 +166,13 @@ async fn run(command: Command) -> Result<ExitCode> {
             stdout.flush().map_err(|e| Error::io("<stdout>", e))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => serve(args).await,
+        Command::Passwd(args) => {
+            let password = read_password()?;
+            let verifier = ScramVerifier::generate(&password, args.iterations)?;
+            print!("{}", user_entry(&args.user, &verifier));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo(args) => {
             let written = meshgate::demo::write_demo(args.scale, &args.out, args.force).await?;
             for dir in written {
@@ -147,8 +183,10 @@ async fn run(command: Command) -> Result<ExitCode> {
     }
 }
 
-fn build_engine(args: &CatalogArgs) -> Result<(Config, Engine)> {
-    let config = match &args.config {
+/// The settings file and an engine over the catalog it (or the flag) names, with the
+/// durable audit log when `audit_dir` is set.
+fn load(args: &CatalogArgs) -> Result<(Engine, Config)> {
+    let mut config = match &args.config {
         Some(path) => Config::load(path, true)?,
         None => Config::load(Path::new("meshgate.toml"), false)?,
     };
@@ -158,9 +196,96 @@ fn build_engine(args: &CatalogArgs) -> Result<(Config, Engine)> {
         .or(config.catalog.clone())
         .unwrap_or_else(|| Path::new("catalog").to_path_buf());
     let catalog = load_catalog(&catalog_dir)?;
-    let mut engine = Engine::new(catalog, StorageOptions::new(config.storage.clone()))?;
+    let storage = std::mem::take(&mut config.storage);
+    let mut engine = Engine::new(catalog, StorageOptions::new(storage))?;
     if let Some(dir) = &config.audit_dir {
         engine = engine.with_audit_log(AuditLog::open(dir)?);
     }
-    Ok((config, engine))
+    Ok((engine, config))
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let (engine, config) = load(&args.catalog)?;
+    for error in engine.registry().catalog().diagnostics.iter() {
+        if error.severity == Severity::Error {
+            eprintln!("{error} (see meshgate check)");
+        }
+    }
+    let defaults = ServeOptions::default();
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        (None, None) => None,
+        _ => {
+            return Err(Error::Config(
+                "set both tls_cert and tls_key, or neither".into(),
+            ));
+        }
+    };
+    let options = ServeOptions {
+        listen: args
+            .listen
+            .or(config.listen.clone())
+            .unwrap_or(defaults.listen),
+        tls,
+        require_tls: config.require_tls,
+        max_connections: args
+            .max_connections
+            .or(config.max_connections)
+            .unwrap_or(defaults.max_connections),
+        shutdown_grace: defaults.shutdown_grace,
+    };
+    let server = Server::bind(engine, &config, options).await?;
+    let addr = server.local_addr()?;
+    eprintln!("meshgate serving database mesh on {addr} (Ctrl-C to stop)");
+    server.run(shutdown_signal()).await?;
+    eprintln!("meshgate stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+/// A password from the terminal (asked twice, not echoed) or the first line of stdin.
+fn read_password() -> Result<String> {
+    use std::io::IsTerminal;
+    let io = |e| Error::io("<stdin>", e);
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(io)?;
+        let again = rpassword::prompt_password("Again: ").map_err(io)?;
+        if first != again {
+            return Err(Error::Config("the passwords differ".into()));
+        }
+        return non_empty(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(io)?;
+    non_empty(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+fn non_empty(password: String) -> Result<String> {
+    if password.is_empty() {
+        return Err(Error::Config("an empty password is not allowed".into()));
+    }
+    Ok(password)
 }

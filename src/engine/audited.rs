@@ -184,10 +184,8 @@ impl RecordBatchStream for AuditedStream {
 impl Drop for AuditedStream {
     fn drop(&mut self) {
         if let Some(audit) = self.audit.take() {
-            audit.fail(&Error::Cancelled(format!(
-                "the client stopped reading after {} rows",
-                self.rows
-            )));
+            let message = format!("the client stopped reading after {} rows", self.rows);
+            audit.fail_with(Error::Cancelled.sqlstate(), message);
         }
     }
 }

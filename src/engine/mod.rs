@@ -17,7 +17,7 @@ use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 pub use mesh_catalog::{CATALOG_NAME, DEFAULT_SCHEMA, SYSTEM_SCHEMA};
-pub use statement::{execute_sql, plan_sql};
+pub use statement::{execute_plan, execute_sql, plan_sql, plan_statement};
 
 use crate::catalog::registry::RegisteredTable;
 use crate::catalog::{Catalog, Registry};

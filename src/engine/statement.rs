@@ -85,28 +85,108 @@ async fn plan_governed(
     ctx: &SessionContext,
     session: &SessionParts,
     sql: &str,
-    mut audit: Option<&mut PendingAudit>,
+    audit: Option<&mut PendingAudit>,
 ) -> Result<DataFrame> {
-    let (principal, store) = (&session.principal, &session.store);
     let state = ctx.state();
     let dialect = state.config().options().sql_parser.dialect;
     let statement = state.sql_to_statement(sql, &dialect)?;
+    let plan = plan_checked(ctx, session, statement).await?;
+    let plan = decide(ctx, session, plan, audit).await?;
+    Ok(ctx.execute_logical_plan(plan).await?)
+}
+
+/// Statement allow-list, planning and the read-only check, for a parsed statement.
+async fn plan_checked(
+    ctx: &SessionContext,
+    session: &SessionParts,
+    statement: DfStatement,
+) -> Result<LogicalPlan> {
+    let principal = &session.principal;
     if !principal.is_admin() {
-        check_describe(&statement, store, principal)?;
+        check_describe(&statement, &session.store, principal)?;
     }
-    let plan = state.statement_to_plan(statement).await?;
+    let plan = ctx.state().statement_to_plan(statement).await?;
     check_read_only(&plan)?;
     if !principal.is_admin() {
         check_settings(&plan)?;
     }
+    Ok(plan)
+}
+
+/// Policy decisions for every product `plan` reads (42501 when one is denied).
+async fn decide(
+    ctx: &SessionContext,
+    session: &SessionParts,
+    plan: LogicalPlan,
+    mut audit: Option<&mut PendingAudit>,
+) -> Result<LogicalPlan> {
+    let store = &session.store;
     if let Some(audit) = audit.as_deref_mut() {
         audit.describe_reads(&plan, &product_tables(&plan)?, store);
     }
-    prepare(ctx, store, principal, &plan).await?;
+    prepare(ctx, store, &session.principal, &plan).await?;
     if let Some(audit) = audit {
         audit.describe_decisions(store);
     }
-    Ok(ctx.execute_logical_plan(plan).await?)
+    Ok(plan)
+}
+
+/// Plans one parsed statement (`sql`, from `client`), which may hold parameter placeholders
+/// (`$1`), through the same checks as [`plan_sql`]; for the wire protocol's Parse. A refusal
+/// is audited here; run the plan with [`execute_plan`], which audits the rest.
+pub async fn plan_statement(
+    ctx: &SessionContext,
+    statement: DfStatement,
+    sql: &str,
+    client: Option<String>,
+) -> Result<LogicalPlan> {
+    let session = SessionParts::of(ctx)?;
+    let planned = match plan_checked(ctx, &session, statement).await {
+        Ok(plan) => decide(ctx, &session, plan, None).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = &planned {
+        let audit =
+            PendingAudit::start(Arc::clone(&session.audit), &session.principal, client, sql);
+        audit.fail(error);
+    }
+    planned
+}
+
+/// Runs a plan from [`plan_statement`] (parameters bound) like [`execute_sql`]: checked
+/// again, decided again (decisions are cached), streamed, and audited as `sql` from `client`.
+pub async fn execute_plan(
+    ctx: &SessionContext,
+    plan: LogicalPlan,
+    sql: &str,
+    client: Option<String>,
+) -> Result<SendableRecordBatchStream> {
+    let session = SessionParts::of(ctx)?;
+    let mut audit =
+        PendingAudit::start(Arc::clone(&session.audit), &session.principal, client, sql);
+    let checked = match check_read_only(&plan) {
+        Ok(()) => decide(ctx, &session, plan, Some(&mut audit)).await,
+        Err(error) => Err(error),
+    };
+    let plan = match checked {
+        Ok(plan) => plan,
+        Err(error) => {
+            audit.fail(&error);
+            return Err(error);
+        }
+    };
+    let stream = match ctx.execute_logical_plan(plan).await {
+        Ok(frame) => frame.execute_stream().await,
+        Err(error) => Err(error),
+    };
+    match stream {
+        Ok(stream) => Ok(audit.watch(stream)),
+        Err(error) => {
+            let error = Error::from(error);
+            audit.fail(&error);
+            Err(error)
+        }
+    }
 }
 
 fn check_read_only(plan: &LogicalPlan) -> Result<()> {

@@ -9,3 +9,4 @@ mod json_source;
 mod loader;
 mod object_store;
 mod schema_contract;
+mod server;

@@ -1,0 +1,166 @@
+//! `pg_catalog` for the clients' catalog queries (psql `\dt`, drivers' metadata calls),
+//! from `datafusion-pg-catalog`, built over the session's own catalog list so it lists what
+//! the session sees. The crate's own pgwire 0.41 dependency stays off the connection path:
+//! only its schema provider, functions and SQL rewrites are used.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::catalog::TableFunctionImpl;
+use datafusion::catalog::{CatalogProvider, SchemaProvider};
+use datafusion::common::ScalarValue;
+use datafusion::error::Result as DfResult;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::Statement;
+use datafusion_pg_catalog::pg_catalog::context::PgCatalogContextProvider;
+use datafusion_pg_catalog::pg_catalog::generate_series_arg_coercion::CoerceIntArgsToBigInt;
+use datafusion_pg_catalog::pg_catalog::oid_type_planner::PgOidTypePlanner;
+use datafusion_pg_catalog::pg_catalog::{
+    self as pg, PgCatalogSchemaProvider, PgCatalogStaticTables, array_bounds_udf, format_type,
+    has_privilege_udf, pg_get_expr_udf, quote_ident_udf,
+};
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+
+use crate::engine::CATALOG_NAME;
+use crate::error::{Error, Result};
+use crate::policy::Principal;
+
+/// The rewrites of client catalog queries into forms DataFusion plans; built once.
+static COMPAT: LazyLock<PostgresCompatibilityParser> =
+    LazyLock::new(PostgresCompatibilityParser::new);
+
+/// Re-parses `sql` with the compatibility rewrites; `None` if that does not give exactly one
+/// statement (the caller keeps its own parse then).
+pub fn compatible(sql: &str) -> Option<Statement> {
+    let mut statements = COMPAT.parse(sql).ok()?;
+    (statements.len() == 1).then(|| statements.remove(0))
+}
+
+/// Role information for `pg_roles`. Implemented on a plain value: the crate's
+/// `impl PgCatalogContextProvider for Arc<T>` calls itself and overflows the stack.
+#[derive(Debug, Clone)]
+struct SessionRoles;
+
+impl PgCatalogContextProvider for SessionRoles {}
+
+/// The mesh catalog plus schemas registered on top of it (`pg_catalog`).
+#[derive(Debug)]
+struct WithSystemSchemas {
+    inner: Arc<dyn CatalogProvider>,
+    extra: RwLock<BTreeMap<String, Arc<dyn SchemaProvider>>>,
+}
+
+impl CatalogProvider for WithSystemSchemas {
+    fn schema_names(&self) -> Vec<String> {
+        let mut names = self.inner.schema_names();
+        let extra = self.extra.read().unwrap_or_else(PoisonError::into_inner);
+        names.extend(extra.keys().cloned());
+        names
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        let extra = self.extra.read().unwrap_or_else(PoisonError::into_inner);
+        extra.get(name).cloned().or_else(|| self.inner.schema(name))
+    }
+
+    fn register_schema(
+        &self,
+        name: &str,
+        schema: Arc<dyn SchemaProvider>,
+    ) -> DfResult<Option<Arc<dyn SchemaProvider>>> {
+        let mut extra = self.extra.write().unwrap_or_else(PoisonError::into_inner);
+        Ok(extra.insert(name.to_string(), schema))
+    }
+}
+
+/// The PostgreSQL 17 catalog tables the crate embeds as Arrow IPC: decoded once per
+/// process, shared by every session.
+static STATIC_TABLES: LazyLock<std::result::Result<Arc<PgCatalogStaticTables>, String>> =
+    LazyLock::new(|| {
+        PgCatalogStaticTables::try_new()
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+    });
+
+/// Adds `pg_catalog`, the functions clients call (`pg_table_is_visible`, `format_type`, ...)
+/// and a `session_user`/`current_user` that name the logged-in principal. This is the crate's
+/// `setup_pg_catalog` with the static tables shared instead of decoded per session.
+pub fn install(ctx: &SessionContext, principal: &Principal) -> Result<()> {
+    let static_tables = STATIC_TABLES
+        .as_ref()
+        .map_err(|e| Error::Config(format!("pg_catalog tables: {e}")))?;
+    let inner = ctx
+        .catalog(CATALOG_NAME)
+        .ok_or_else(|| Error::Config("the session has no mesh catalog".into()))?;
+    let wrapped = WithSystemSchemas {
+        inner,
+        extra: RwLock::default(),
+    };
+    let pg_catalog = PgCatalogSchemaProvider::try_new(
+        Arc::clone(ctx.state().catalog_list()),
+        Arc::clone(static_tables),
+        SessionRoles,
+    )?;
+    wrapped.register_schema("pg_catalog", Arc::new(pg_catalog))?;
+    ctx.register_catalog(CATALOG_NAME, Arc::new(wrapped));
+    for udf in [
+        pg::create_current_database_udf(CATALOG_NAME),
+        pg::create_current_schema_udf(),
+        pg::create_current_schemas_udf(),
+        pg::create_pg_get_userbyid_udf(),
+        has_privilege_udf::create_has_privilege_udf("has_table_privilege"),
+        has_privilege_udf::create_has_privilege_udf("has_schema_privilege"),
+        has_privilege_udf::create_has_privilege_udf("has_database_privilege"),
+        has_privilege_udf::create_has_privilege_udf("has_any_column_privilege"),
+        pg::create_pg_table_is_visible(),
+        format_type::create_format_type_udf(),
+        pg_get_expr_udf::create_pg_get_expr_udf(),
+        pg::create_pg_get_partkeydef_udf(),
+        pg::create_pg_relation_is_publishable_udf(),
+        pg::create_pg_get_statisticsobjdef_columns_udf(),
+        pg::create_pg_encoding_to_char_udf(),
+        pg::create_pg_backend_pid_udf(),
+        pg::create_pg_relation_size_udf(),
+        pg::create_pg_total_relation_size_udf(),
+        pg::create_pg_stat_get_numscans(),
+        pg::create_pg_get_constraintdef(),
+        pg::create_pg_get_partition_ancestors_udf(),
+        quote_ident_udf::create_quote_ident_udf(),
+        quote_ident_udf::create_parse_ident_udf(),
+        array_bounds_udf::create_array_upper_udf(),
+        array_bounds_udf::create_array_lower_udf(),
+    ] {
+        ctx.register_udf(udf);
+    }
+    ctx.register_udtf(
+        "pg_get_keywords",
+        Arc::clone(&static_tables.pg_get_keywords) as Arc<dyn TableFunctionImpl>,
+    );
+    {
+        // `regclass` and the other oid aliases as type names
+        let state = ctx.state_ref();
+        let existing = state.read().clone();
+        let planned = SessionStateBuilder::new_from_existing(existing)
+            .with_type_planner(Arc::new(PgOidTypePlanner))
+            .build();
+        *state.write() = planned;
+    }
+    CoerceIntArgsToBigInt::widen(ctx);
+    for name in ["session_user", "current_user", "user"] {
+        let user = principal.name.clone();
+        let udf = create_udf(
+            name,
+            vec![],
+            DataType::Utf8,
+            Volatility::Stable,
+            Arc::new(move |_: &[ColumnarValue]| {
+                Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(user.clone()))))
+            }),
+        );
+        ctx.register_udf(udf);
+    }
+    Ok(())
+}

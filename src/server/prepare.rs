@@ -1,0 +1,162 @@
+//! The extended protocol's Parse and Bind: statements are planned once at Parse (parameter
+//! types inferred from `$n`), and a portal's parameters are decoded and bound into a copy of
+//! the plan.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::logical_expr::LogicalPlan;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::results::{FieldFormat, FieldInfo};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::{ClientInfo, Type};
+use pgwire::error::PgWireResult;
+
+use crate::engine::plan_statement;
+use crate::error::{Error, Result};
+use crate::server::encode::{columns, field_infos};
+use crate::server::handler::{err, format_of};
+use crate::server::params;
+use crate::server::session::Session;
+use crate::server::statement::{Command, Parsed, parse};
+
+/// A statement prepared by Parse.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// A session command.
+    Command(Command),
+    /// A planned query with its inferred parameter types.
+    Query(Arc<PreparedQuery>),
+}
+
+/// A query planned at Parse time.
+#[derive(Debug)]
+pub struct PreparedQuery {
+    plan: LogicalPlan,
+    params: Vec<Option<DataType>>,
+    text: String,
+}
+
+impl PreparedQuery {
+    /// The statement's source text, for the audit log.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Plans statements for the extended protocol.
+#[derive(Debug, Default)]
+pub struct Parser;
+
+/// Binds a portal's parameters into the prepared plan.
+pub(crate) fn bind(query: &PreparedQuery, portal: &Portal<Prepared>) -> Result<LogicalPlan> {
+    let client_types = &portal.statement.parameter_types;
+    let count = query.params.len().max(client_types.len());
+    if portal.parameters.len() != count {
+        return Err(Error::Protocol(format!(
+            "bind message supplies {} parameters, but the prepared statement requires {count}",
+            portal.parameters.len()
+        )));
+    }
+    let mut values = Vec::with_capacity(count);
+    for (i, value) in portal.parameters.iter().enumerate() {
+        let inferred = query.params.get(i).and_then(Option::as_ref);
+        let pg_type = client_types
+            .get(i)
+            .cloned()
+            .flatten()
+            .filter(|t| *t != Type::UNKNOWN)
+            .unwrap_or_else(|| params::pg_type(inferred));
+        let binary = portal.parameter_format.is_binary(i);
+        values.push(params::decode(value.as_ref(), &pg_type, binary, inferred)?);
+    }
+    if values.is_empty() {
+        return Ok(query.plan.clone());
+    }
+    Ok(query.plan.clone().with_param_values(values)?)
+}
+
+#[async_trait]
+impl QueryParser for Parser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Prepared>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let session = Session::of(client)?;
+        let mut statements = parse(sql).map_err(err)?;
+        if statements.len() > 1 {
+            return Err(err(Error::Protocol(
+                "cannot insert multiple commands into a prepared statement".into(),
+            )));
+        }
+        match statements.pop() {
+            None => Ok(None),
+            Some(Parsed::Command(command)) => Ok(Some(Prepared::Command(command))),
+            Some(Parsed::Query(statement, text)) => {
+                let plan =
+                    plan_statement(&session.ctx, *statement, &text, Some(session.peer.clone()))
+                        .await
+                        .map_err(err)?;
+                let params = params::parameter_types(&plan).map_err(err)?;
+                Ok(Some(Prepared::Query(Arc::new(PreparedQuery {
+                    plan,
+                    params,
+                    text,
+                }))))
+            }
+        }
+    }
+
+    fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
+        Ok(match stmt {
+            Prepared::Command(_) => vec![],
+            Prepared::Query(query) => query
+                .params
+                .iter()
+                .map(|t| params::pg_type(t.as_ref()))
+                .collect(),
+        })
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Prepared,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        let format = |i| format.map_or(FieldFormat::Text, |f| format_of(f, i));
+        Ok(match stmt {
+            Prepared::Command(Command::Show(name)) if name.eq_ignore_ascii_case("all") => {
+                field_infos(&show_columns(&["name", "setting"]))
+            }
+            Prepared::Command(Command::Show(name)) => {
+                let name = crate::server::settings::known(name)
+                    .map_or(name.to_ascii_lowercase(), |(_, d, _)| {
+                        d.to_ascii_lowercase()
+                    });
+                field_infos(&show_columns(&[&name]))
+            }
+            Prepared::Command(_) => vec![],
+            Prepared::Query(query) => {
+                let schema = query.plan.schema().as_arrow().clone();
+                field_infos(&columns(&schema, format))
+            }
+        })
+    }
+}
+
+fn show_columns(names: &[&str]) -> Vec<crate::server::encode::PgColumn> {
+    use datafusion::arrow::datatypes::{Field, Schema};
+    let fields: Vec<Field> = names
+        .iter()
+        .map(|n| Field::new(*n, DataType::Utf8, false))
+        .collect();
+    columns(&Schema::new(fields), |_| FieldFormat::Text)
+}

@@ -1,0 +1,81 @@
+//! One connection's session: the principal's DataFusion `SessionContext`, client settings
+//! and cancel state, kept in pgwire's per-connection session extensions.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use datafusion::prelude::SessionContext;
+use pgwire::api::ClientInfo;
+use pgwire::error::{ErrorInfo, PgWireError};
+
+use crate::error::Error;
+use crate::policy::Principal;
+use crate::server::cancel::{QueryCancel, Registration};
+use crate::server::settings::Settings;
+
+/// The state of one authenticated connection.
+pub struct Session {
+    /// The principal's own DataFusion session.
+    pub ctx: SessionContext,
+    /// Who is logged in.
+    pub principal: Arc<Principal>,
+    /// The cancel state that CancelRequests trip.
+    pub cancel: Arc<QueryCancel>,
+    /// The client's address, for the audit log.
+    pub peer: String,
+    settings: Mutex<Settings>,
+    _registration: Registration,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("principal", &self.principal.name)
+            .field("session_id", &self.ctx.session_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session over `ctx`, registered for cancel requests by `registration`.
+    pub fn new(
+        ctx: SessionContext,
+        principal: Arc<Principal>,
+        cancel: Arc<QueryCancel>,
+        registration: Registration,
+        peer: String,
+    ) -> Session {
+        Session {
+            ctx,
+            principal,
+            cancel,
+            peer,
+            settings: Mutex::new(Settings::default()),
+            _registration: registration,
+        }
+    }
+
+    /// The client settings.
+    pub fn settings(&self) -> MutexGuard<'_, Settings> {
+        self.settings.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The session of an authenticated connection.
+    pub fn of<C: ClientInfo + ?Sized>(client: &C) -> Result<Arc<Session>, PgWireError> {
+        client.session_extensions().get::<Session>().ok_or_else(|| {
+            to_pg(
+                Error::Protocol("the connection has no session; log in first".into()),
+                true,
+            )
+        })
+    }
+}
+
+/// A meshgate error as a wire error, with its SQLSTATE from [`Error::sqlstate`].
+pub fn to_pg(error: Error, fatal: bool) -> PgWireError {
+    let severity = if fatal { "FATAL" } else { "ERROR" };
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        severity.to_owned(),
+        error.sqlstate().to_owned(),
+        error.to_string(),
+    )))
+}

@@ -1,0 +1,223 @@
+//! Client session settings (`SET`/`SHOW`/`RESET` of the PostgreSQL parameters that drivers
+//! send). They live in the connection; what one session sets never reaches another.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Settings with their defaults, by canonical (lower-case) name. Names a client spells in any
+/// case map here; the display name is what `SHOW` reports as the column name.
+const KNOWN: &[(&str, &str, &str)] = &[
+    ("application_name", "application_name", ""),
+    ("bytea_output", "bytea_output", "hex"),
+    ("client_encoding", "client_encoding", "UTF8"),
+    ("client_min_messages", "client_min_messages", "notice"),
+    ("datestyle", "DateStyle", "ISO, MDY"),
+    (
+        "default_transaction_isolation",
+        "default_transaction_isolation",
+        "read committed",
+    ),
+    (
+        "default_transaction_read_only",
+        "default_transaction_read_only",
+        "on",
+    ),
+    ("extra_float_digits", "extra_float_digits", "1"),
+    (
+        "idle_in_transaction_session_timeout",
+        "idle_in_transaction_session_timeout",
+        "0",
+    ),
+    ("integer_datetimes", "integer_datetimes", "on"),
+    ("intervalstyle", "IntervalStyle", "postgres"),
+    ("lock_timeout", "lock_timeout", "0"),
+    ("search_path", "search_path", "public"),
+    ("server_encoding", "server_encoding", "UTF8"),
+    ("server_version", "server_version", "17.0"),
+    (
+        "standard_conforming_strings",
+        "standard_conforming_strings",
+        "on",
+    ),
+    ("statement_timeout", "statement_timeout", "0"),
+    ("timezone", "TimeZone", "UTC"),
+    (
+        "transaction_isolation",
+        "transaction_isolation",
+        "read committed",
+    ),
+    ("transaction_read_only", "transaction_read_only", "on"),
+];
+
+/// Settings that clients may read but not change.
+const READ_ONLY: &[&str] = &[
+    "integer_datetimes",
+    "server_encoding",
+    "server_version",
+    "standard_conforming_strings",
+];
+
+/// One session's client settings.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    values: BTreeMap<&'static str, String>,
+}
+
+/// The canonical entry for `name`, if meshgate knows it.
+pub fn known(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    let lower = name.to_ascii_lowercase();
+    let lower = if lower == "time zone" {
+        "timezone".into()
+    } else {
+        lower
+    };
+    KNOWN.iter().copied().find(|(key, _, _)| *key == lower)
+}
+
+impl Settings {
+    /// Sets `name` to `value` after checking it; returns the display name for a
+    /// `ParameterStatus` report.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<&'static str> {
+        let (key, display, _) = known(name).ok_or_else(|| Error::UnknownSetting(name.into()))?;
+        if READ_ONLY.contains(&key) {
+            return Err(Error::InvalidValue(format!(
+                "parameter \"{display}\" cannot be changed"
+            )));
+        }
+        let value = validate(key, value)?;
+        self.values.insert(key, value);
+        Ok(display)
+    }
+
+    /// Resets `name` to its default.
+    pub fn reset(&mut self, name: &str) -> Result<&'static str> {
+        let (key, display, _) = known(name).ok_or_else(|| Error::UnknownSetting(name.into()))?;
+        self.values.remove(key);
+        Ok(display)
+    }
+
+    /// Resets everything (`RESET ALL`, `DISCARD ALL`).
+    pub fn reset_all(&mut self) {
+        self.values.clear();
+    }
+
+    /// The current value of `name`.
+    pub fn get(&self, name: &str) -> Result<(&'static str, String)> {
+        let (key, display, default) =
+            known(name).ok_or_else(|| Error::UnknownSetting(name.into()))?;
+        let value = self.values.get(key).cloned();
+        Ok((display, value.unwrap_or_else(|| default.to_string())))
+    }
+
+    /// Every setting, by display name (`SHOW ALL`).
+    pub fn all(&self) -> Vec<(&'static str, String)> {
+        KNOWN
+            .iter()
+            .map(|(key, display, default)| {
+                let value = self.values.get(key).cloned();
+                (*display, value.unwrap_or_else(|| default.to_string()))
+            })
+            .collect()
+    }
+
+    /// `statement_timeout`, if one is set.
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        let text = self.values.get("statement_timeout")?;
+        parse_duration(text).ok().filter(|d| !d.is_zero())
+    }
+}
+
+/// Checks a value and returns it in the form `SHOW` reports.
+fn validate(key: &str, value: &str) -> Result<String> {
+    match key {
+        "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => {
+            let duration = parse_duration(value)?;
+            Ok(format!("{}ms", duration.as_millis()))
+        }
+        "client_encoding" => match value.to_ascii_uppercase().replace('-', "").as_str() {
+            "UTF8" | "UNICODE" => Ok("UTF8".into()),
+            _ => Err(Error::Unsupported(format!(
+                "client_encoding {value} is not supported; meshgate speaks UTF8"
+            ))),
+        },
+        "datestyle" if !value.to_ascii_uppercase().contains("ISO") => Err(Error::Unsupported(
+            format!("DateStyle {value} is not supported; meshgate writes ISO dates"),
+        )),
+        "datestyle" => Ok("ISO, MDY".into()),
+        "extra_float_digits" => match value.parse::<i32>() {
+            Ok(digits) if (-15..=3).contains(&digits) => Ok(digits.to_string()),
+            _ => Err(Error::InvalidValue(format!(
+                "extra_float_digits must be an integer from -15 to 3, not {value}"
+            ))),
+        },
+        "timezone" => match value.to_ascii_uppercase().as_str() {
+            "UTC" | "ETC/UTC" | "GMT" | "Z" | "+00" | "+00:00" | "0" | "LOCAL" | "DEFAULT" => {
+                Ok("UTC".into())
+            }
+            _ => Err(Error::Unsupported(format!(
+                "TimeZone {value} is not supported; meshgate reports timestamps in UTC"
+            ))),
+        },
+        _ => Ok(value.to_string()),
+    }
+}
+
+/// A PostgreSQL duration: a number of milliseconds, or a number with a unit (`us`, `ms`,
+/// `s`, `min`, `h`, `d`).
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let bad = || {
+        Error::InvalidValue(format!(
+            "invalid duration \"{text}\"; write milliseconds or a number with a unit: 500ms, 5s, 1min"
+        ))
+    };
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let millis = match unit.trim() {
+        "" | "ms" => number,
+        "us" => number / 1000.0,
+        "s" => number * 1000.0,
+        "min" => number * 60_000.0,
+        "h" => number * 3_600_000.0,
+        "d" => number * 86_400_000.0,
+        _ => return Err(bad()),
+    };
+    if !millis.is_finite() || millis < 0.0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_micros((millis * 1000.0) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1500").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1min").unwrap(), Duration::from_secs(60));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn set_show_reset() {
+        let mut settings = Settings::default();
+        assert_eq!(
+            settings.set("Statement_Timeout", "2s").unwrap(),
+            "statement_timeout"
+        );
+        assert_eq!(settings.statement_timeout(), Some(Duration::from_secs(2)));
+        assert_eq!(settings.get("statement_timeout").unwrap().1, "2000ms");
+        settings.reset("statement_timeout").unwrap();
+        assert_eq!(settings.statement_timeout(), None);
+        assert!(settings.set("no_such_thing", "1").is_err());
+        assert!(settings.set("server_version", "9").is_err());
+        assert!(settings.set("DateStyle", "German").is_err());
+    }
+}

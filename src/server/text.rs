@@ -1,0 +1,137 @@
+//! PostgreSQL's text output forms: dates, times, timestamps (ISO, UTC), floats and array
+//! elements, written straight into a row buffer.
+
+use std::fmt::Write as _;
+
+use bytes::{BufMut, BytesMut};
+
+/// A NULL cell: length -1.
+pub(crate) const NULL_CELL: [u8; 4] = (-1i32).to_be_bytes();
+
+/// Appends text through `fmt::Write`.
+pub(crate) struct Text<'a>(pub(crate) &'a mut BytesMut);
+
+impl std::fmt::Write for Text<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.put_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// One element of a text array, quoted when PostgreSQL would quote it.
+pub(crate) fn array_element_text(buf: &mut BytesMut, cell: &[u8]) {
+    if cell.starts_with(&NULL_CELL) {
+        buf.put_slice(b"NULL");
+        return;
+    }
+    let value = &cell[4..];
+    let quote = value.is_empty()
+        || value.eq_ignore_ascii_case(b"null")
+        || value
+            .iter()
+            .any(|c| matches!(c, b'{' | b'}' | b',' | b'"' | b'\\') || c.is_ascii_whitespace());
+    if !quote {
+        buf.put_slice(value);
+        return;
+    }
+    buf.put_u8(b'"');
+    for &c in value {
+        if c == b'"' || c == b'\\' {
+            buf.put_u8(b'\\');
+        }
+        buf.put_u8(c);
+    }
+    buf.put_u8(b'"');
+}
+
+pub(crate) fn float_text(buf: &mut BytesMut, value: f64) {
+    if value.is_nan() {
+        buf.put_slice(b"NaN");
+    } else if value.is_infinite() {
+        buf.put_slice(if value > 0.0 {
+            b"Infinity"
+        } else {
+            b"-Infinity"
+        });
+    } else {
+        let _ = write!(Text(buf), "{value}");
+    }
+}
+
+/// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+pub(crate) fn date_text(buf: &mut BytesMut, days: i32) {
+    let (year, month, day) = civil(i64::from(days));
+    if year <= 0 {
+        let _ = write!(Text(buf), "{:04}-{month:02}-{day:02} BC", 1 - year);
+    } else {
+        let _ = write!(Text(buf), "{year:04}-{month:02}-{day:02}");
+    }
+}
+
+pub(crate) fn time_text(buf: &mut BytesMut, micros: i64) {
+    let (secs, frac) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+    let _ = write!(
+        Text(buf),
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if frac != 0 {
+        let digits = format!("{frac:06}");
+        let _ = write!(Text(buf), ".{}", digits.trim_end_matches('0'));
+    }
+}
+
+pub(crate) fn timestamp_text(buf: &mut BytesMut, micros: i64, tz: bool) {
+    let day = micros.div_euclid(86_400_000_000);
+    date_text(buf, day as i32);
+    buf.put_u8(b' ');
+    time_text(buf, micros.rem_euclid(86_400_000_000));
+    if tz {
+        buf.put_slice(b"+00");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(f: impl FnOnce(&mut BytesMut)) -> String {
+        let mut buf = BytesMut::new();
+        f(&mut buf);
+        String::from_utf8(buf.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn dates_and_times_as_postgresql_writes_them() {
+        assert_eq!(text(|b| date_text(b, 0)), "1970-01-01");
+        assert_eq!(text(|b| date_text(b, 10_957 + 59)), "2000-02-29");
+        assert_eq!(text(|b| date_text(b, -719_163)), "0001-12-31 BC");
+        assert_eq!(
+            text(|b| timestamp_text(b, 1_500_000, true)),
+            "1970-01-01 00:00:01.5+00"
+        );
+        assert_eq!(text(|b| time_text(b, 3_723_000_001)), "01:02:03.000001");
+    }
+
+    #[test]
+    fn array_elements_are_quoted_when_needed() {
+        let mut cell = BytesMut::new();
+        cell.put_i32(5);
+        cell.put_slice(b"a \"b");
+        assert_eq!(text(|b| array_element_text(b, &cell)), "\"a \\\"b\"");
+    }
+}
