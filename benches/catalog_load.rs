@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use meshgate::catalog::load_catalog;
-use meshgate::engine::Engine;
+use meshgate::engine::{Engine, plan_sql};
 use meshgate::policy::Principal;
 use meshgate::storage::StorageOptions;
 
@@ -43,7 +43,7 @@ fn bench(c: &mut Criterion) {
         b.to_async(&runtime).iter(|| async {
             let ctx = engine.session(Arc::clone(&operator)).expect("session");
             let sql = "SELECT count(*) FROM domain_07.product_3";
-            ctx.sql(sql)
+            plan_sql(&ctx, sql)
                 .await
                 .expect("plan")
                 .collect()
