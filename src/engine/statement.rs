@@ -42,17 +42,22 @@ pub async fn execute_sql(
     let mut audit =
         PendingAudit::start(Arc::clone(&session.audit), &session.principal, client, sql);
     let planned = plan_governed(ctx, &session, sql, Some(&mut audit)).await;
-    let frame = match planned {
-        Ok(frame) => frame,
-        Err(error) => {
-            audit.fail(&error);
-            return Err(error);
-        }
+    start_stream(planned, audit).await
+}
+
+/// Starts the planned statement's stream, watched by `audit`; a failure at any step is
+/// audited and returned.
+async fn start_stream(
+    planned: Result<DataFrame>,
+    audit: PendingAudit,
+) -> Result<SendableRecordBatchStream> {
+    let started = match planned {
+        Ok(frame) => frame.execute_stream().await.map_err(Error::from),
+        Err(error) => Err(error),
     };
-    match frame.execute_stream().await {
+    match started {
         Ok(stream) => Ok(audit.watch(stream)),
         Err(error) => {
-            let error = Error::from(error);
             audit.fail(&error);
             Err(error)
         }
@@ -164,29 +169,14 @@ pub async fn execute_plan(
     let session = SessionParts::of(ctx)?;
     let mut audit =
         PendingAudit::start(Arc::clone(&session.audit), &session.principal, client, sql);
-    let checked = match check_read_only(&plan) {
-        Ok(()) => decide(ctx, &session, plan, Some(&mut audit)).await,
+    let planned = match check_read_only(&plan) {
+        Ok(()) => match decide(ctx, &session, plan, Some(&mut audit)).await {
+            Ok(plan) => ctx.execute_logical_plan(plan).await.map_err(Error::from),
+            Err(error) => Err(error),
+        },
         Err(error) => Err(error),
     };
-    let plan = match checked {
-        Ok(plan) => plan,
-        Err(error) => {
-            audit.fail(&error);
-            return Err(error);
-        }
-    };
-    let stream = match ctx.execute_logical_plan(plan).await {
-        Ok(frame) => frame.execute_stream().await,
-        Err(error) => Err(error),
-    };
-    match stream {
-        Ok(stream) => Ok(audit.watch(stream)),
-        Err(error) => {
-            let error = Error::from(error);
-            audit.fail(&error);
-            Err(error)
-        }
-    }
+    start_stream(planned, audit).await
 }
 
 fn check_read_only(plan: &LogicalPlan) -> Result<()> {

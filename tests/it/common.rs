@@ -98,3 +98,14 @@ pub fn lab_domain(dir: &Path) {
         "name: lab\ndescription: tests\nteam: team-lab\ncontact: lab@example.com\n",
     );
 }
+
+/// The `meshgate check` verdict and messages for `subject` in the catalog at `dir`.
+pub async fn check_entry(dir: &Path, subject: &str) -> (String, String) {
+    let report = meshgate::check::check(&engine(dir)).await;
+    let entry = report
+        .entries
+        .iter()
+        .find(|e| e.subject == subject)
+        .unwrap();
+    (entry.status.to_string(), entry.messages.join("\n"))
+}

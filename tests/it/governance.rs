@@ -135,26 +135,16 @@ fn lab_with_rules(rules: &str) -> tempfile::TempDir {
     dir
 }
 
-async fn check_entry(dir: &Path, subject: &str) -> (String, String) {
-    let report = meshgate::check::check(&crate::common::engine(dir)).await;
-    let entry = report
-        .entries
-        .iter()
-        .find(|e| e.subject == subject)
-        .unwrap();
-    (entry.status.to_string(), entry.messages.join("\n"))
-}
-
 #[tokio::test]
 async fn check_reports_a_row_filter_that_does_not_plan() {
     let dir = lab_with_rules(
         "  - property: meshgateRowFilters\n    value:\n      - role: lab_reader\n        filter: \"r_nope = 1\"\n",
     );
-    let (status, message) = check_entry(dir.path(), "lab.regions").await;
+    let (status, message) = crate::common::check_entry(dir.path(), "lab.regions").await;
     assert_eq!(status, "error");
     assert!(message.contains("access rules do not compile"), "{message}");
     assert!(message.contains("r_nope"), "{message}");
-    let (status, _) = check_entry(dir.path(), "customers.region").await;
+    let (status, _) = crate::common::check_entry(dir.path(), "customers.region").await;
     assert_eq!(status, "ok");
 }
 
@@ -163,7 +153,7 @@ async fn malformed_rules_close_the_product_to_all_but_admins() {
     let dir = lab_with_rules(
         "  - property: meshgateRowFilters\n    value:\n      - role: lab_reader\n        filtr: \"true\"\n",
     );
-    let (status, message) = check_entry(dir.path(), "lab.regions").await;
+    let (status, message) = crate::common::check_entry(dir.path(), "lab.regions").await;
     assert_eq!(status, "error");
     assert!(
         message.contains("customProperties[meshgateRowFilters].value"),

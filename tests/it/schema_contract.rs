@@ -3,7 +3,9 @@
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
 
-use crate::common::{demo_copy, engine, lab_contract, lab_domain, query, scalar, write};
+use crate::common::{
+    check_entry, demo_copy, engine, lab_contract, lab_domain, query, scalar, write,
+};
 
 fn setup(contracts: &[(&str, String)]) -> tempfile::TempDir {
     let dir = demo_copy();
@@ -14,16 +16,6 @@ fn setup(contracts: &[(&str, String)]) -> tempfile::TempDir {
     dir
 }
 
-async fn check_line(dir: &std::path::Path, subject: &str) -> (String, String) {
-    let report = meshgate::check::check(&engine(dir)).await;
-    let entry = report
-        .entries
-        .iter()
-        .find(|e| e.subject == subject)
-        .unwrap();
-    (entry.status.to_string(), entry.messages.join("\n"))
-}
-
 #[tokio::test]
 async fn missing_files_fail_check_and_the_query_but_not_the_mesh() {
     let properties = "      - name: r_regionkey\n        logicalType: integer";
@@ -31,7 +23,7 @@ async fn missing_files_fail_check_and_the_query_but_not_the_mesh() {
         "gone.odcs.yaml",
         lab_contract("gone", "parquet", "data/nowhere/", properties),
     )]);
-    let (status, message) = check_line(dir.path(), "lab.gone").await;
+    let (status, message) = check_entry(dir.path(), "lab.gone").await;
     assert_eq!(status, "error");
     assert!(
         message.contains("lab.gone: cannot open parquet data at"),
@@ -60,7 +52,7 @@ async fn declared_column_absent_from_storage_fails_check() {
         "regions.odcs.yaml",
         lab_contract("regions", "parquet", "../customers/data/region", properties),
     )]);
-    let (status, message) = check_line(dir.path(), "lab.regions").await;
+    let (status, message) = check_entry(dir.path(), "lab.regions").await;
     assert_eq!(status, "error");
     assert!(
         message.contains("column 'r_population' is declared but storage has no such column (storage has: r_regionkey, r_name, r_comment)"),
@@ -84,7 +76,7 @@ async fn incompatible_type_fails_check() {
         "regions.odcs.yaml",
         lab_contract("regions", "parquet", "../customers/data/region", properties),
     )]);
-    let (status, message) = check_line(dir.path(), "lab.regions").await;
+    let (status, message) = check_entry(dir.path(), "lab.regions").await;
     assert_eq!(status, "error");
     assert!(
         message.contains("column 'r_name' is declared logicalType: date but storage holds Utf8"),
@@ -99,7 +91,7 @@ async fn undeclared_storage_columns_are_hidden() {
         "regions.odcs.yaml",
         lab_contract("regions", "parquet", "../customers/data/region", properties),
     )]);
-    let (status, message) = check_line(dir.path(), "lab.regions").await;
+    let (status, message) = check_entry(dir.path(), "lab.regions").await;
     assert_eq!(status, "warning");
     assert!(
         message.contains("not exposed: r_regionkey, r_comment"),
@@ -128,7 +120,7 @@ async fn a_contract_without_columns_exposes_storage_with_a_warning() {
         lab_contract("regions", "parquet", "../customers/data/region", "      []")
             .replace("    properties:\n      []\n", ""),
     )]);
-    let (status, message) = check_line(dir.path(), "lab.regions").await;
+    let (status, message) = check_entry(dir.path(), "lab.regions").await;
     assert_eq!(status, "warning", "{message}");
     assert!(message.contains("declares no columns"), "{message}");
     let engine = engine(dir.path());
