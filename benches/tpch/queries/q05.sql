@@ -1,3 +1,4 @@
+-- TPC-H Q5: local supplier volume (REGION = ASIA, DATE = 1994-01-01)
 SELECT n_name, sum(l_extendedprice * (1 - l_discount)) AS revenue
 FROM customers.customer, sales.orders, sales.lineitem, supply.supplier,
      customers.nation, customers.region
