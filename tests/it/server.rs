@@ -294,7 +294,7 @@ async fn demo_mesh_types_round_trip_in_both_formats() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_domain_join_equals_the_engine() {
     let sql = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/duckdb/tpch_q5.sql"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/tpch/queries/q05.sql"),
     )
     .unwrap();
     let engine = common::engine(&common::demo_catalog());
