@@ -10,6 +10,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // a bench, not an API
 
 mod compare;
+#[path = "../fixtures/demo_mesh.rs"]
+mod demo_mesh;
 mod duckdb;
 mod mesh;
 mod raw;
@@ -107,12 +109,12 @@ impl Contender {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let data = args.data.clone().unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or("target".into(), PathBuf::from);
-        target.join("tpch-data")
-    });
+    let data = args
+        .data
+        .clone()
+        .unwrap_or_else(demo_mesh::default_data_dir);
     let started = Instant::now();
-    let catalog = mesh::demo_mesh(&data, args.scale).await;
+    let catalog = demo_mesh::demo_mesh(&data, args.scale).await;
     eprintln!(
         "demo mesh at scale {} in {} ({:.1} s)",
         args.scale,

@@ -3,7 +3,7 @@
 //! included), and queried by tokio-postgres over TCP as the admin user.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use meshgate::catalog::load_catalog;
@@ -19,23 +19,6 @@ use crate::Rows;
 
 const USER: &str = "bench_admin";
 const PASSWORD: &str = "bench";
-
-/// The demo mesh at `scale` under `data`, generated on first use.
-pub async fn demo_mesh(data: &Path, scale: f64) -> PathBuf {
-    let dir = data.join(format!("sf{scale}"));
-    let complete = dir.join(".complete");
-    if !complete.exists() {
-        eprintln!(
-            "generating the demo mesh at scale {scale} in {}",
-            dir.display()
-        );
-        meshgate::demo::write_demo(scale, &dir, true)
-            .await
-            .expect("meshgate demo");
-        std::fs::write(&complete, b"").expect("mark the mesh complete");
-    }
-    dir
-}
 
 /// meshgate serving the mesh, and one connected client.
 pub struct Meshgate {
