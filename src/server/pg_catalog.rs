@@ -4,6 +4,7 @@
 //! only its schema provider, functions and SQL rewrites are used.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use datafusion::arrow::datatypes::DataType;
@@ -14,7 +15,7 @@ use datafusion::error::Result as DfResult;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::ast::{ObjectNamePart, Statement, visit_relations};
 use datafusion_pg_catalog::pg_catalog::context::PgCatalogContextProvider;
 use datafusion_pg_catalog::pg_catalog::generate_series_arg_coercion::CoerceIntArgsToBigInt;
 use datafusion_pg_catalog::pg_catalog::oid_type_planner::PgOidTypePlanner;
@@ -31,6 +32,27 @@ use crate::policy::Principal;
 /// The rewrites of client catalog queries into forms DataFusion plans; built once.
 static COMPAT: LazyLock<PostgresCompatibilityParser> =
     LazyLock::new(PostgresCompatibilityParser::new);
+
+/// Whether `statement` reads a `pg_catalog` relation (`pg_class`, `pg_catalog.pg_type`, ...):
+/// the client catalog queries the compatibility rewrites are made for. Only those get them;
+/// the rewrites change what other queries mean (a scalar subquery in a projection becomes
+/// NULL, `current_user` becomes `session_user`).
+pub fn reads_pg_catalog(statement: &Statement) -> bool {
+    let is_catalog_name = |part: &ObjectNamePart| {
+        part.as_ident().is_some_and(|ident| {
+            let name = ident.value.to_ascii_lowercase();
+            name == "pg_catalog" || name.starts_with("pg_")
+        })
+    };
+    visit_relations(statement, |relation| {
+        if relation.0.iter().any(is_catalog_name) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .is_break()
+}
 
 /// Re-parses `sql` with the compatibility rewrites; `None` if that does not give exactly one
 /// statement (the caller keeps its own parse then).

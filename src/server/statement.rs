@@ -84,8 +84,12 @@ fn push(statements: &mut Vec<Parsed>, text: &str, tokens: &[&TokenWithSpan]) -> 
     let mut parsed = DFParser::parse_sql_with_dialect(text, &PostgreSqlDialect {})?;
     match (parsed.pop_front(), parsed.is_empty()) {
         (Some(DFStatement::Statement(standard)), true) => {
-            // plain SQL: apply the rewrites of client catalog queries
-            let statement = pg_catalog::compatible(text).unwrap_or(*standard);
+            // client catalog queries get the rewrites that make them plannable
+            let statement = if pg_catalog::reads_pg_catalog(&standard) {
+                pg_catalog::compatible(text).unwrap_or(*standard)
+            } else {
+                *standard
+            };
             statements.push(Parsed::Query(
                 Box::new(DFStatement::Statement(Box::new(statement))),
                 text.trim().to_string(),
