@@ -4,6 +4,7 @@
 mod audited;
 mod mesh_catalog;
 pub mod opener;
+mod scan_predicates;
 mod statement;
 mod system_views;
 
@@ -23,6 +24,7 @@ use crate::catalog::registry::RegisteredTable;
 use crate::catalog::{Catalog, Registry};
 use crate::engine::mesh_catalog::MeshCatalog;
 use crate::engine::opener::{OpenedTable, TableOpener};
+use crate::engine::scan_predicates::DedupScanPredicates;
 use crate::error::{Error, Result};
 use crate::policy::Principal;
 use crate::policy::audit::AuditLog;
@@ -94,6 +96,7 @@ impl Engine {
                 Arc::new(ResolveGroupingFunction::new()),
                 Arc::new(TypeCoercion::new()),
             ])
+            .with_physical_optimizer_rule(Arc::new(DedupScanPredicates))
             .build();
         let ctx = SessionContext::new_with_state(state);
         register_principal_functions(&ctx, &principal);
