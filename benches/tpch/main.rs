@@ -46,6 +46,10 @@ struct Args {
     /// Also write the table as Markdown to this file.
     #[arg(long)]
     markdown: Option<PathBuf>,
+    /// A DataFusion setting (`datafusion.execution.parquet.pushdown_filters=false`) for both
+    /// meshgate's session and raw DataFusion, to compare settings; repeat for several.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    settings: Vec<String>,
     /// Skip DuckDB (when the Python `duckdb` package is missing).
     #[arg(long)]
     no_duckdb: bool,
@@ -126,6 +130,17 @@ async fn main() {
         Contender::Meshgate(mesh::Meshgate::start(&catalog).await),
         Contender::DataFusion(raw::RawDataFusion::new(&catalog).await),
     ];
+    for setting in &args.settings {
+        let Some((key, value)) = setting.split_once('=') else {
+            panic!("--set {setting}: write KEY=VALUE");
+        };
+        let sql = format!("SET {key} = {value}");
+        for contender in contenders.iter_mut() {
+            if let Err(error) = contender.run(&sql).await {
+                panic!("{}: {sql}: {error}", contender.name());
+            }
+        }
+    }
     if !args.no_duckdb {
         contenders.push(Contender::DuckDb(duckdb::DuckDb::start(&catalog)));
     }
@@ -155,7 +170,10 @@ async fn main() {
         measured.push(row);
     }
 
-    let table = report::markdown(&measured, args.scale, args.runs, !args.no_duckdb);
+    let mut table = report::markdown(&measured, args.scale, args.runs, !args.no_duckdb);
+    if !args.settings.is_empty() {
+        table.push_str(&format!("\nSettings: {}\n", args.settings.join(", ")));
+    }
     println!("{table}");
     if let Some(path) = &args.markdown {
         std::fs::write(path, &table).expect("write the Markdown table");
