@@ -25,6 +25,7 @@ use crate::catalog::{Catalog, Registry};
 use crate::engine::mesh_catalog::MeshCatalog;
 use crate::engine::opener::{OpenedTable, TableOpener};
 use crate::engine::scan_predicates::DedupScanPredicates;
+use crate::engine::system_views::SharedViews;
 use crate::error::{Error, Result};
 use crate::policy::Principal;
 use crate::policy::audit::AuditLog;
@@ -44,6 +45,7 @@ pub struct Engine {
     opener: Arc<TableOpener>,
     policy: Arc<PolicyStore>,
     audit: Arc<AuditLog>,
+    system_views: SharedViews,
 }
 
 impl Engine {
@@ -58,12 +60,14 @@ impl Engine {
             .build();
         let opener = Arc::new(TableOpener::new(opener_state, storage));
         let policy = Arc::new(PolicyStore::new(Arc::clone(&registry))?);
+        let system_views = SharedViews::new(&registry)?;
         Ok(Engine {
             registry,
             runtime,
             opener,
             policy,
             audit: Arc::new(AuditLog::in_memory()),
+            system_views,
         })
     }
 
@@ -113,8 +117,13 @@ impl Engine {
             Arc::clone(&principal),
             owned_domains,
         );
-        let system =
-            system_views::system_schema(&self.registry, &self.policy, &principal, query_log)?;
+        let system = system_views::system_schema(
+            &self.system_views,
+            &self.registry,
+            &self.policy,
+            &principal,
+            query_log,
+        )?;
         let catalog = MeshCatalog::new(
             Arc::clone(&self.registry),
             Arc::clone(&self.opener),

@@ -1,5 +1,6 @@
 //! The read-only system views `mesh.domains`, `mesh.products` (with `can_read` for the
-//! session's principal) and `mesh.columns`, built per session from the contracts.
+//! session's principal) and `mesh.columns`, from the contracts. `domains` and `columns` are
+//! the same for everyone and built once per engine; `products` is built per session.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use datafusion::arrow::array::{
     ArrayRef, BooleanArray, Int32Array, ListBuilder, RecordBatch, StringArray, StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::catalog::{MemTable, MemorySchemaProvider, SchemaProvider};
+use datafusion::catalog::{MemTable, MemorySchemaProvider, SchemaProvider, TableProvider};
 
 use crate::catalog::Registry;
 use crate::error::Result;
@@ -16,26 +17,38 @@ use crate::policy::query_log::QueryLogTable;
 use crate::policy::store::PolicyStore;
 use crate::sources::contract::read_only;
 
-/// Builds the `mesh` system schema for `registry`.
+/// The system views that do not depend on who reads them.
+#[derive(Debug, Clone)]
+pub struct SharedViews {
+    domains: Arc<dyn TableProvider>,
+    columns: Arc<dyn TableProvider>,
+}
+
+impl SharedViews {
+    /// Builds `mesh.domains` and `mesh.columns` for `registry`.
+    pub fn new(registry: &Registry) -> Result<SharedViews> {
+        Ok(SharedViews {
+            domains: read_only(Arc::new(domains(registry)?)),
+            columns: read_only(Arc::new(columns(registry)?)),
+        })
+    }
+}
+
+/// Builds the `mesh` system schema of one session.
 pub fn system_schema(
+    shared: &SharedViews,
     registry: &Registry,
     policy: &PolicyStore,
     principal: &Principal,
     query_log: QueryLogTable,
 ) -> Result<Arc<dyn SchemaProvider>> {
     let schema = MemorySchemaProvider::new();
-    schema.register_table(
-        "domains".to_string(),
-        read_only(Arc::new(domains(registry)?)),
-    )?;
+    schema.register_table("domains".to_string(), Arc::clone(&shared.domains))?;
     schema.register_table(
         "products".to_string(),
         read_only(Arc::new(products(registry, policy, principal)?)),
     )?;
-    schema.register_table(
-        "columns".to_string(),
-        read_only(Arc::new(columns(registry)?)),
-    )?;
+    schema.register_table("columns".to_string(), Arc::clone(&shared.columns))?;
     schema.register_table("query_log".to_string(), read_only(Arc::new(query_log)))?;
     Ok(Arc::new(schema))
 }
