@@ -189,8 +189,6 @@ fn session_config() -> SessionConfig {
         .with_information_schema(true);
     let options = config.options_mut();
     options.sql_parser.dialect = Dialect::PostgreSQL;
-    options.execution.parquet.pushdown_filters = true;
-    options.execution.parquet.reorder_filters = true;
     options.execution.collect_statistics = true;
     config
 }
