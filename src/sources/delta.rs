@@ -76,7 +76,7 @@ fn plain_data_files(table: &deltalake::DeltaTable) -> Result<Option<Vec<String>>
 async fn parquet_files(state: &SessionState, files: Vec<String>) -> Result<Arc<dyn TableProvider>> {
     let urls = files
         .iter()
-        .map(|file| ListingTableUrl::parse(file))
+        .map(ListingTableUrl::parse)
         .collect::<datafusion::error::Result<Vec<_>>>()?;
     let format = ParquetFormat::default().with_options(state.table_options().parquet.clone());
     let options = ListingOptions::new(Arc::new(format)).with_file_extension("");
