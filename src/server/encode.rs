@@ -11,8 +11,8 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, Field, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Schema,
-    Time64MicrosecondType, TimeUnit, TimestampMicrosecondType,
+    DataType, Date32Type, Decimal128Type, Field, Float32Type, Float64Type, Int16Type, Int32Type,
+    Int64Type, Schema, Time64MicrosecondType, TimeUnit, TimestampMicrosecondType,
 };
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use pgwire::api::Type;
@@ -22,7 +22,8 @@ use pgwire::messages::data::DataRow;
 use crate::error::{Error, Result};
 use crate::server::numeric;
 use crate::server::text::{
-    NULL_CELL, Text, array_element_text, date_text, float_text, time_text, timestamp_text,
+    NULL_CELL, Text, array_element_text, date_text, decimal_text, float_text, int_text, time_text,
+    timestamp_text,
 };
 
 /// Days from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
@@ -248,27 +249,21 @@ fn encode_column(array: &ArrayRef, kind: &Kind, binary: bool, rows: &mut [BytesM
             let a = array.as_primitive::<Int16Type>();
             each!(a, rows, |b, i| match binary {
                 true => b.put_i16(a.value(i)),
-                false => {
-                    let _ = write!(Text(b), "{}", a.value(i));
-                }
+                false => int_text(b, a.value(i)),
             })
         }
         (Kind::Int4, _) => {
             let a = array.as_primitive::<Int32Type>();
             each!(a, rows, |b, i| match binary {
                 true => b.put_i32(a.value(i)),
-                false => {
-                    let _ = write!(Text(b), "{}", a.value(i));
-                }
+                false => int_text(b, a.value(i)),
             })
         }
         (Kind::Int8, _) => {
             let a = array.as_primitive::<Int64Type>();
             each!(a, rows, |b, i| match binary {
                 true => b.put_i64(a.value(i)),
-                false => {
-                    let _ = write!(Text(b), "{}", a.value(i));
-                }
+                false => int_text(b, a.value(i)),
             })
         }
         (Kind::Float4, true) => {
@@ -286,6 +281,19 @@ fn encode_column(array: &ArrayRef, kind: &Kind, binary: bool, rows: &mut [BytesM
         (Kind::Float8, false) => {
             let a = array.as_primitive::<Float64Type>();
             each!(a, rows, |b, i| float_text(b, a.value(i)))
+        }
+        (Kind::Numeric, _) if matches!(array.data_type(), DataType::Decimal128(..)) => {
+            let a = array.as_primitive::<Decimal128Type>();
+            let scale = a.scale();
+            let mut text = BytesMut::new();
+            each!(a, rows, |b, i| match binary {
+                true => {
+                    text.clear();
+                    decimal_text(&mut text, a.value(i), scale);
+                    numeric::write_binary(b, std::str::from_utf8(&text).unwrap_or_default());
+                }
+                false => decimal_text(b, a.value(i), scale),
+            })
         }
         (Kind::Display, _) | (Kind::Numeric, false) => {
             let formatter = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())?;

@@ -71,9 +71,56 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// Appends `value` zero-padded to `width` digits (`value` has at most `width` digits).
+fn padded(buf: &mut BytesMut, value: u32, width: usize) {
+    let mut digits = [b'0'; 4];
+    let mut rest = value;
+    for slot in digits[..width].iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    buf.put_slice(&digits[..width]);
+}
+
+/// An integer in decimal.
+pub(crate) fn int_text(buf: &mut BytesMut, value: impl itoa::Integer) {
+    buf.put_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
+/// A decimal of `scale` (digits after the point; negative: zeros before it), as numeric
+/// prints it: `-0.50`, `12`, `1200`.
+pub(crate) fn decimal_text(buf: &mut BytesMut, value: i128, scale: i8) {
+    if value < 0 {
+        buf.put_u8(b'-');
+    }
+    let magnitude = value.unsigned_abs();
+    let Ok(scale) = u32::try_from(scale) else {
+        int_text(buf, magnitude);
+        if magnitude != 0 {
+            buf.put_bytes(b'0', usize::from(scale.unsigned_abs()));
+        }
+        return;
+    };
+    let unit = 10u128.pow(scale);
+    int_text(buf, magnitude / unit);
+    if scale > 0 {
+        buf.put_u8(b'.');
+        let mut itoa = itoa::Buffer::new();
+        let fraction = itoa.format(magnitude % unit);
+        buf.put_bytes(b'0', scale as usize - fraction.len());
+        buf.put_slice(fraction.as_bytes());
+    }
+}
+
 pub(crate) fn date_text(buf: &mut BytesMut, days: i32) {
     let (year, month, day) = civil(i64::from(days));
-    if year <= 0 {
+    if (1..=9999).contains(&year) {
+        padded(buf, year as u32, 4);
+        buf.put_u8(b'-');
+        padded(buf, month, 2);
+        buf.put_u8(b'-');
+        padded(buf, day, 2);
+    } else if year <= 0 {
         let _ = write!(Text(buf), "{:04}-{month:02}-{day:02} BC", 1 - year);
     } else {
         let _ = write!(Text(buf), "{year:04}-{month:02}-{day:02}");
@@ -125,6 +172,23 @@ mod tests {
             "1970-01-01 00:00:01.5+00"
         );
         assert_eq!(text(|b| time_text(b, 3_723_000_001)), "01:02:03.000001");
+        assert_eq!(text(|b| date_text(b, 2_932_896)), "9999-12-31");
+        assert_eq!(text(|b| date_text(b, 2_932_897)), "10000-01-01");
+    }
+
+    #[test]
+    fn decimals_as_numeric_prints_them() {
+        assert_eq!(text(|b| decimal_text(b, -50, 2)), "-0.50");
+        assert_eq!(text(|b| decimal_text(b, 123_456, 2)), "1234.56");
+        assert_eq!(text(|b| decimal_text(b, 7, 3)), "0.007");
+        assert_eq!(text(|b| decimal_text(b, 12, 0)), "12");
+        assert_eq!(text(|b| decimal_text(b, 12, -2)), "1200");
+        assert_eq!(text(|b| decimal_text(b, 0, -2)), "0");
+        assert_eq!(
+            text(|b| decimal_text(b, i128::MIN, 38)),
+            "-1.70141183460469231731687303715884105728"
+        );
+        assert_eq!(text(|b| int_text(b, -42i64)), "-42");
     }
 
     #[test]
