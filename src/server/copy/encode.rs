@@ -51,8 +51,17 @@ impl CopyWriter {
         Ok(writer)
     }
 
-    /// The data of one batch of rows, with anything written before it.
-    pub fn rows(&mut self, rows: &[DataRow]) -> Result<Bytes> {
+    /// The header line of text and CSV, to send as a message of its own (as PostgreSQL
+    /// does); the binary signature stays to go out with the first row.
+    pub fn header(&mut self) -> Option<Bytes> {
+        let text = self.options.format != CopyFormat::Binary;
+        (text && !self.buf.is_empty()).then(|| self.buf.split().freeze())
+    }
+
+    /// One message per row, as PostgreSQL sends them (clients such as tokio-postgres'
+    /// binary reader expect a row per CopyData); the first carries anything written before.
+    pub fn rows(&mut self, rows: &[DataRow]) -> Result<Vec<Bytes>> {
+        let mut messages = Vec::with_capacity(rows.len());
         for row in rows {
             match self.options.format {
                 CopyFormat::Binary => {
@@ -61,8 +70,9 @@ impl CopyWriter {
                 }
                 _ => self.text_row(row)?,
             }
+            messages.push(self.buf.split().freeze());
         }
-        Ok(self.buf.split().freeze())
+        Ok(messages)
     }
 
     /// The rest of the data (the binary trailer; a header not yet sent); may be empty.
@@ -193,7 +203,10 @@ mod tests {
             .map(|(n, v)| (n.to_string(), OptionArg::Text(v.to_string())))
             .collect();
         let mut writer = CopyWriter::new(CopyOptions::new(options).unwrap(), names).unwrap();
-        let mut out = writer.rows(rows).unwrap().to_vec();
+        let mut out = writer.header().map_or(Vec::new(), |h| h.to_vec());
+        for message in writer.rows(rows).unwrap() {
+            out.extend_from_slice(&message);
+        }
         out.extend_from_slice(&writer.finish());
         String::from_utf8(out).unwrap()
     }
@@ -251,10 +264,12 @@ mod tests {
     fn binary_frames_rows_between_signature_and_trailer() {
         let options = vec![("format".to_string(), OptionArg::Text("binary".into()))];
         let mut writer = CopyWriter::new(CopyOptions::new(options).unwrap(), &["a"]).unwrap();
-        let first = writer.rows(&[row(&[Some("x")]), row(&[None])]).unwrap();
-        let mut expected = BINARY_HEADER.to_vec();
-        expected.extend_from_slice(&[0, 1, 0, 0, 0, 1, b'x', 0, 1, 0xff, 0xff, 0xff, 0xff]);
-        assert_eq!(first.to_vec(), expected);
+        assert_eq!(writer.header(), None);
+        let messages = writer.rows(&[row(&[Some("x")]), row(&[None])]).unwrap();
+        let mut first = BINARY_HEADER.to_vec();
+        first.extend_from_slice(&[0, 1, 0, 0, 0, 1, b'x']);
+        assert_eq!(messages[0].to_vec(), first);
+        assert_eq!(messages[1].to_vec(), [0, 1, 0xff, 0xff, 0xff, 0xff]);
         assert_eq!(writer.finish().to_vec(), [0xff, 0xff]);
     }
 }

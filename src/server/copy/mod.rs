@@ -1,7 +1,8 @@
 //! `COPY (query) TO STDOUT` and `COPY table TO STDOUT` in text, CSV and binary format. The
 //! query is planned and run through the engine's one governed, audited path like any other
-//! (grants, row filters and masks apply); its batches are streamed as CopyData messages, one
-//! per batch, under the statement's cancel token and `statement_timeout`.
+//! (grants, row filters and masks apply); its batches are streamed as CopyData messages (one
+//! per row, as PostgreSQL sends them), flushed batch by batch, under the statement's cancel
+//! token and `statement_timeout`.
 //!
 //! pgwire 0.42 has the CopyOutResponse/CopyData/CopyDone messages, used here. Its
 //! `send_copy_out_response` counts CopyData messages as rows and answers an error with a
@@ -50,7 +51,7 @@ pub async fn start(
     )
 }
 
-/// Sends CopyOutResponse, the data (one CopyData per batch, flushed as it is made),
+/// Sends CopyOutResponse, the data (one CopyData per row, flushed after each batch),
 /// CopyDone and `COPY n`.
 pub async fn send<C>(
     client: &mut C,
@@ -75,13 +76,20 @@ where
     client
         .send(PgWireBackendMessage::CopyOutResponse(response))
         .await?;
+    if let Some(header) = writer.header() {
+        client
+            .feed(PgWireBackendMessage::CopyData(CopyData::new(header)))
+            .await?;
+    }
     let mut count = 0;
     while let Some(rows) = source.next_rows().await.map_err(err)? {
         count += rows.len();
-        let data = writer.rows(&rows).map_err(err)?;
-        client
-            .send(PgWireBackendMessage::CopyData(CopyData::new(data)))
-            .await?;
+        for data in writer.rows(&rows).map_err(err)? {
+            client
+                .feed(PgWireBackendMessage::CopyData(CopyData::new(data)))
+                .await?;
+        }
+        client.flush().await?;
     }
     let rest = writer.finish();
     if !rest.is_empty() {
