@@ -121,6 +121,26 @@ pub enum Error {
     /// A feature meshgate does not offer.
     #[error("{0}")]
     Unsupported(String),
+
+    /// A statement meshgate parses itself (COPY, cursors) is malformed.
+    #[error("{0}")]
+    Syntax(String),
+
+    /// A column named in a statement's options is not part of its result.
+    #[error("{0}")]
+    InvalidColumnReference(String),
+
+    /// A command that needs a transaction block (`DECLARE` without `WITH HOLD`) ran outside one.
+    #[error("{0} can only be used in transaction blocks")]
+    NoTransaction(&'static str),
+
+    /// `DECLARE` of a cursor name already in use.
+    #[error("cursor \"{0}\" already exists")]
+    DuplicateCursor(String),
+
+    /// A cursor that was never declared or is already closed.
+    #[error("cursor \"{0}\" does not exist")]
+    UnknownCursor(String),
 }
 
 impl Error {
@@ -152,6 +172,11 @@ impl Error {
             Error::TransactionAborted => "25P02",
             Error::Protocol(_) => "42601",
             Error::Unsupported(_) => "0A000",
+            Error::Syntax(_) => "42601",
+            Error::InvalidColumnReference(_) => "42P10",
+            Error::NoTransaction(_) => "25P01",
+            Error::DuplicateCursor(_) => "42P03",
+            Error::UnknownCursor(_) => "34000",
         }
     }
 }

@@ -166,6 +166,13 @@ pub struct PgColumn {
     format: FieldFormat,
 }
 
+impl PgColumn {
+    /// The column's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 /// The columns of a result, in order.
 pub fn columns(schema: &Schema, format: impl Fn(usize) -> FieldFormat) -> Vec<PgColumn> {
     schema

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::execute_plan;
 use crate::error::{Error, Result};
+use crate::server::copy::options::CopyOptions;
 use crate::server::encode::{PgColumn, columns, encode_batch};
 use crate::server::session::Session;
 use crate::server::statement::Command;
@@ -27,6 +28,8 @@ use crate::server::statement::Command;
 pub enum Outcome {
     /// Rows to stream, with the columns they are encoded as.
     Rows(RowSource),
+    /// Rows to send as COPY data.
+    Copy(RowSource, CopyOptions),
     /// A command tag (`SET`, `BEGIN`, ...) and no rows.
     Done(String),
 }
@@ -76,6 +79,21 @@ pub struct RowSource {
 }
 
 impl RowSource {
+    /// A result of `stream`'s batches, encoded as `columns`, under `guard`.
+    pub fn new(
+        stream: SendableRecordBatchStream,
+        columns: Vec<PgColumn>,
+        guard: Guard,
+        tag: &'static str,
+    ) -> RowSource {
+        RowSource {
+            stream,
+            columns,
+            guard,
+            tag,
+        }
+    }
+
     /// The result columns.
     pub fn columns(&self) -> &[PgColumn] {
         &self.columns
@@ -150,9 +168,12 @@ pub fn run_command(
     let mut settings = session.settings();
     let outcome = match command {
         Command::Begin => return Ok((done("BEGIN"), TransactionStatus::Transaction)),
-        Command::Commit if failed => return Ok((done("ROLLBACK"), TransactionStatus::Idle)),
-        Command::Commit => return Ok((done("COMMIT"), TransactionStatus::Idle)),
-        Command::Rollback => return Ok((done("ROLLBACK"), TransactionStatus::Idle)),
+        Command::Commit | Command::Rollback => {
+            let commit = matches!(command, Command::Commit) && !failed;
+            session.cursors.end_transaction(commit);
+            let tag = if commit { "COMMIT" } else { "ROLLBACK" };
+            return Ok((done(tag), TransactionStatus::Idle));
+        }
         Command::SetIgnored => done("SET"),
         Command::Set(name, value) => {
             let display = match value {
@@ -177,6 +198,7 @@ pub fn run_command(
         }
         Command::DiscardAll => {
             settings.reset_all();
+            session.cursors.close_all();
             done("DISCARD ALL")
         }
         Command::Show(name) if name.eq_ignore_ascii_case("all") => {

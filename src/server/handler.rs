@@ -1,16 +1,20 @@
 //! The query handler for both protocols. Simple queries run statement by statement (a SET
 //! in the first is seen by the second); extended queries are planned at Parse (parameter
 //! types inferred) and bound at Execute. Both stream results batch by batch: `on_query` and
-//! `on_execute` are overridden so nothing buffers a whole result.
+//! `on_execute` are overridden so nothing buffers a whole result. Queries, the queries of
+//! COPY and DECLARE alike, are planned through the engine's one governed path.
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::sql::parser::Statement as DFStatement;
 use futures::{Sink, SinkExt};
+use pgwire::api::portal::PortalExecutionState;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler, send_ready_for_query};
-use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::results::{FieldFormat, QueryResponse, Response, Tag};
 use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore, DEFAULT_NAME, PgWireConnectionState};
 use pgwire::error::{PgWireError, PgWireResult};
@@ -18,15 +22,16 @@ use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::extendedquery::{Execute, PortalSuspended};
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
-use pgwire::messages::startup::ParameterStatus;
 
 use crate::engine::plan_statement;
 use crate::error::Error;
 use crate::server::encode::field_infos;
-use crate::server::execute::{Guard, Outcome, RowSource, run_command, run_plan};
+use crate::server::execute::{Guard, Outcome, run_command, run_plan};
 use crate::server::prepare::{Parser, Prepared, bind};
+use crate::server::respond::{into_row_stream, send_outcome, send_reports};
 use crate::server::session::{Session, to_pg};
 use crate::server::statement::{Parsed, parse};
+use crate::server::{copy, cursor};
 
 /// The query handler; all per-connection state is in the [`Session`].
 #[derive(Debug, Default)]
@@ -44,39 +49,6 @@ pub(crate) fn format_of(format: &Format, i: usize) -> FieldFormat {
         Format::Individual(codes) if i >= codes.len() => FieldFormat::Text,
         _ => format.format_for(i),
     }
-}
-
-/// Sends a result's rows as they are produced; returns how many.
-async fn stream_rows<C>(client: &mut C, source: &mut RowSource) -> PgWireResult<usize>
-where
-    C: Sink<PgWireBackendMessage> + Unpin + Send,
-    C::Error: Debug,
-    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-{
-    let mut count = 0;
-    while let Some(rows) = source.next_rows().await.map_err(err)? {
-        count += rows.len();
-        for row in rows {
-            client.feed(PgWireBackendMessage::DataRow(row)).await?;
-        }
-        client.flush().await?;
-    }
-    Ok(count)
-}
-
-async fn send_reports<C>(client: &mut C, reports: Vec<(String, String)>) -> PgWireResult<()>
-where
-    C: Sink<PgWireBackendMessage> + Unpin + Send,
-    C::Error: Debug,
-    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-{
-    for (name, value) in reports {
-        let status = ParameterStatus::new(name, value);
-        client
-            .feed(PgWireBackendMessage::ParameterStatus(status))
-            .await?;
-    }
-    Ok(())
 }
 
 impl QueryHandler {
@@ -101,51 +73,33 @@ impl QueryHandler {
             let mut reports = Vec::new();
             let outcome = match statement {
                 Parsed::Command(command) => {
-                    let (outcome, status) =
-                        run_command(&session, &command, status, guard, &mut reports)
-                            .map_err(err)?;
-                    client.set_transaction_status(status);
-                    outcome
+                    run_command(&session, &command, status, guard, &mut reports).map(
+                        |(outcome, status)| {
+                            client.set_transaction_status(status);
+                            outcome
+                        },
+                    )
                 }
-                Parsed::Query(_, _) if matches!(status, TransactionStatus::Error) => {
+                _ if matches!(status, TransactionStatus::Error) => {
                     return Err(err(Error::TransactionAborted));
                 }
                 Parsed::Query(statement, text) => {
-                    let plan = guard
-                        .run(plan_statement(
-                            &session.ctx,
-                            *statement,
-                            &text,
-                            Some(session.peer.clone()),
-                        ))
-                        .await
-                        .map_err(err)?;
-                    run_plan(&session, plan, &text, |_| FieldFormat::Text, guard)
-                        .await
-                        .map_err(err)?
+                    let plan = plan(&session, &guard, *statement, &text).await?;
+                    run_plan(&session, plan, &text, |_| FieldFormat::Text, guard).await
                 }
-            };
-            send_reports(client, reports).await?;
-            match outcome {
-                Outcome::Done(tag) => {
-                    let tag = Tag::new(&tag);
-                    client
-                        .feed(PgWireBackendMessage::CommandComplete(tag.into()))
-                        .await?;
+                Parsed::Copy(statement, options, text) => {
+                    let plan = plan(&session, &guard, *statement, &text).await?;
+                    copy::start(&session, plan, &text, &options, guard).await
                 }
-                Outcome::Rows(mut source) => {
-                    let description = field_infos(source.columns());
-                    let description = pgwire_row_description(&description);
-                    client
-                        .feed(PgWireBackendMessage::RowDescription(description))
-                        .await?;
-                    let count = stream_rows(client, &mut source).await?;
-                    let tag = Tag::new(source.tag).with_rows(count);
-                    client
-                        .feed(PgWireBackendMessage::CommandComplete(tag.into()))
-                        .await?;
+                Parsed::Declare(spec, statement, text) => {
+                    let plan = plan(&session, &guard, *statement, &text).await?;
+                    cursor::declare(&session, status, &spec, plan, &text, guard).await
                 }
+                Parsed::Cursor(command) => cursor::run(&session, &command, None, guard).await,
             }
+            .map_err(err)?;
+            send_reports(client, reports).await?;
+            send_outcome(client, outcome, true).await?;
         }
         Ok(())
     }
@@ -173,29 +127,46 @@ impl QueryHandler {
                 send_reports(client, reports).await?;
                 Ok(outcome)
             }
-            Prepared::Query(_) if matches!(status, TransactionStatus::Error) => {
-                Err(err(Error::TransactionAborted))
-            }
+            _ if matches!(status, TransactionStatus::Error) => Err(err(Error::TransactionAborted)),
             Prepared::Query(query) => {
                 let plan = bind(query, portal).map_err(err)?;
                 let format = &portal.result_column_format;
-                run_plan(
-                    &session,
-                    plan,
-                    query.text(),
-                    |i| format_of(format, i),
-                    guard,
-                )
-                .await
-                .map_err(err)
+                let format = |i| format_of(format, i);
+                let outcome = run_plan(&session, plan, query.text(), format, guard).await;
+                outcome.map_err(err)
+            }
+            Prepared::Copy(query, options) => {
+                let plan = bind(query, portal).map_err(err)?;
+                let outcome = copy::start(&session, plan, query.text(), options, guard).await;
+                outcome.map_err(err)
+            }
+            Prepared::Declare(spec, query) => {
+                let plan = bind(query, portal).map_err(err)?;
+                let text = query.text();
+                let outcome = cursor::declare(&session, status, spec, plan, text, guard).await;
+                outcome.map_err(err)
+            }
+            Prepared::Cursor(command, _) => {
+                let format = Some(&portal.result_column_format);
+                let outcome = cursor::run(&session, command, format, guard).await;
+                outcome.map_err(err)
             }
         }
     }
 }
 
-fn pgwire_row_description(fields: &[FieldInfo]) -> pgwire::messages::data::RowDescription {
-    let fields = fields.iter().map(Into::into).collect();
-    pgwire::messages::data::RowDescription::new(fields)
+/// Plans a statement through the engine's governed path, under the statement's guard.
+async fn plan(
+    session: &Session,
+    guard: &Guard,
+    statement: DFStatement,
+    text: &str,
+) -> PgWireResult<LogicalPlan> {
+    let peer = Some(session.peer.clone());
+    guard
+        .run(plan_statement(&session.ctx, statement, text, peer))
+        .await
+        .map_err(err)
 }
 
 #[async_trait]
@@ -300,32 +271,24 @@ impl QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        use pgwire::api::portal::PortalExecutionState;
         let started = matches!(*portal.state().lock().await, PortalExecutionState::Initial);
         if started {
             match self.start_portal(client, portal).await? {
-                Outcome::Done(tag) => {
-                    let tag = Tag::new(&tag);
-                    client
-                        .send(PgWireBackendMessage::CommandComplete(tag.into()))
-                        .await?;
-                    return Ok(());
-                }
-                Outcome::Rows(mut source) if max_rows <= 0 => {
-                    let count = stream_rows(client, &mut source).await?;
-                    let tag = Tag::new(source.tag).with_rows(count);
-                    client
-                        .send(PgWireBackendMessage::CommandComplete(tag.into()))
-                        .await?;
-                    *portal.state().lock().await = PortalExecutionState::Finished;
-                    return Ok(());
-                }
-                Outcome::Rows(source) => {
+                Outcome::Rows(source) if max_rows > 0 => {
                     let fields = Arc::new(field_infos(source.columns()));
                     let tag = source.tag;
                     let mut response = QueryResponse::new(fields, into_row_stream(source));
                     response.set_command_tag(tag);
                     portal.start(response).await;
+                }
+                outcome => {
+                    let finishes = !matches!(outcome, Outcome::Done(_));
+                    send_outcome(client, outcome, false).await?;
+                    client.flush().await?;
+                    if finishes {
+                        *portal.state().lock().await = PortalExecutionState::Finished;
+                    }
+                    return Ok(());
                 }
             }
         }
@@ -345,23 +308,4 @@ impl QueryHandler {
         client.send(message).await?;
         Ok(())
     }
-}
-
-/// A row source as pgwire's row stream, for portals fetched in pieces.
-fn into_row_stream(
-    source: RowSource,
-) -> impl futures::Stream<Item = PgWireResult<pgwire::messages::data::DataRow>> + Send {
-    use futures::StreamExt;
-    futures::stream::unfold(Some(source), |state| async move {
-        let mut source = state?;
-        match source.next_rows().await {
-            Ok(Some(rows)) => Some((Ok(rows), Some(source))),
-            Ok(None) => None,
-            Err(e) => Some((Err(err(e)), None)),
-        }
-    })
-    .flat_map(|batch| match batch {
-        Ok(rows) => futures::stream::iter(rows.into_iter().map(Ok)).left_stream(),
-        Err(e) => futures::stream::once(async { Err(e) }).right_stream(),
-    })
 }

@@ -1,10 +1,13 @@
 //! `meshgate serve`: the PostgreSQL wire endpoint. One file per concern: the accept loop
 //! ([`listener`]), logins ([`auth`], [`startup`], [`tls`]), statements ([`statement`],
-//! [`settings`], [`handler`], [`execute`]), values ([`encode`], [`numeric`], [`params`]) and
-//! cancel requests ([`cancel`]).
+//! [`settings`], [`handler`], [`execute`], [`respond`]), COPY ([`copy`]), cursors
+//! ([`cursor`]), values ([`encode`], [`numeric`], [`params`]) and cancel requests
+//! ([`cancel`]).
 
 pub mod auth;
 pub mod cancel;
+pub mod copy;
+pub mod cursor;
 pub mod encode;
 pub mod execute;
 pub mod handler;
@@ -13,12 +16,14 @@ pub mod numeric;
 pub mod params;
 pub mod pg_catalog;
 pub mod prepare;
+pub mod respond;
 pub mod session;
 pub mod settings;
 pub mod startup;
 pub mod statement;
 pub mod text;
 pub mod tls;
+mod words;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::sql::parser::Statement as DFStatement;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::api::stmt::QueryParser;
@@ -15,6 +16,8 @@ use pgwire::error::PgWireResult;
 
 use crate::engine::plan_statement;
 use crate::error::{Error, Result};
+use crate::server::copy::options::CopyOptions;
+use crate::server::cursor::parse::{CursorCommand, DeclareSpec};
 use crate::server::encode::{columns, field_infos};
 use crate::server::handler::{err, format_of};
 use crate::server::params;
@@ -28,6 +31,13 @@ pub enum Prepared {
     Command(Command),
     /// A planned query with its inferred parameter types.
     Query(Arc<PreparedQuery>),
+    /// `COPY (query) TO STDOUT`, its query planned.
+    Copy(Arc<PreparedQuery>, CopyOptions),
+    /// `DECLARE ... CURSOR FOR query`, its query planned.
+    Declare(DeclareSpec, Arc<PreparedQuery>),
+    /// `FETCH`/`MOVE`/`CLOSE`, with the cursor's result schema when it was open at Parse
+    /// (for Describe).
+    Cursor(CursorCommand, Option<SchemaRef>),
 }
 
 /// A query planned at Parse time.
@@ -39,6 +49,21 @@ pub struct PreparedQuery {
 }
 
 impl PreparedQuery {
+    /// Plans `statement` (source `text`) through the governed path and infers its
+    /// parameter types.
+    async fn plan(
+        session: &Session,
+        statement: DFStatement,
+        text: String,
+    ) -> PgWireResult<Arc<Self>> {
+        let peer = Some(session.peer.clone());
+        let plan = plan_statement(&session.ctx, statement, &text, peer)
+            .await
+            .map_err(err)?;
+        let params = params::parameter_types(&plan).map_err(err)?;
+        Ok(Arc::new(PreparedQuery { plan, params, text }))
+    }
+
     /// The statement's source text, for the audit log.
     pub fn text(&self) -> &str {
         &self.text
@@ -97,32 +122,39 @@ impl QueryParser for Parser {
                 "cannot insert multiple commands into a prepared statement".into(),
             )));
         }
-        match statements.pop() {
-            None => Ok(None),
-            Some(Parsed::Command(command)) => Ok(Some(Prepared::Command(command))),
-            Some(Parsed::Query(statement, text)) => {
-                let plan =
-                    plan_statement(&session.ctx, *statement, &text, Some(session.peer.clone()))
-                        .await
-                        .map_err(err)?;
-                let params = params::parameter_types(&plan).map_err(err)?;
-                Ok(Some(Prepared::Query(Arc::new(PreparedQuery {
-                    plan,
-                    params,
-                    text,
-                }))))
+        let plan = |statement, text| PreparedQuery::plan(&session, statement, text);
+        Ok(Some(match statements.pop() {
+            None => return Ok(None),
+            Some(Parsed::Command(command)) => Prepared::Command(command),
+            Some(Parsed::Query(statement, text)) => Prepared::Query(plan(*statement, text).await?),
+            Some(Parsed::Copy(statement, options, text)) => {
+                Prepared::Copy(plan(*statement, text).await?, options)
             }
-        }
+            Some(Parsed::Declare(spec, statement, text)) => {
+                Prepared::Declare(spec, plan(*statement, text).await?)
+            }
+            Some(Parsed::Cursor(command)) => {
+                let schema = match &command {
+                    CursorCommand::Fetch {
+                        name, moved: false, ..
+                    } => session.cursors.schema(name),
+                    _ => None,
+                };
+                Prepared::Cursor(command, schema)
+            }
+        }))
     }
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
         Ok(match stmt {
-            Prepared::Command(_) => vec![],
-            Prepared::Query(query) => query
-                .params
-                .iter()
-                .map(|t| params::pg_type(t.as_ref()))
-                .collect(),
+            Prepared::Command(_) | Prepared::Cursor(..) => vec![],
+            Prepared::Query(query) | Prepared::Copy(query, _) | Prepared::Declare(_, query) => {
+                query
+                    .params
+                    .iter()
+                    .map(|t| params::pg_type(t.as_ref()))
+                    .collect()
+            }
         })
     }
 
@@ -143,7 +175,9 @@ impl QueryParser for Parser {
                     });
                 field_infos(&show_columns(&[&name]))
             }
-            Prepared::Command(_) => vec![],
+            Prepared::Command(_) | Prepared::Copy(..) | Prepared::Declare(..) => vec![],
+            Prepared::Cursor(_, None) => vec![],
+            Prepared::Cursor(_, Some(schema)) => field_infos(&columns(schema, format)),
             Prepared::Query(query) => {
                 let schema = query.plan.schema().as_arrow().clone();
                 field_infos(&columns(&schema, format))

@@ -10,6 +10,7 @@ use pgwire::error::{ErrorInfo, PgWireError};
 use crate::error::Error;
 use crate::policy::Principal;
 use crate::server::cancel::{QueryCancel, Registration};
+use crate::server::cursor::Cursors;
 use crate::server::settings::Settings;
 
 /// The state of one authenticated connection.
@@ -22,6 +23,8 @@ pub struct Session {
     pub cancel: Arc<QueryCancel>,
     /// The client's address, for the audit log.
     pub peer: String,
+    /// The open cursors.
+    pub cursors: Cursors,
     settings: Mutex<Settings>,
     _registration: Registration,
 }
@@ -49,6 +52,7 @@ impl Session {
             principal,
             cancel,
             peer,
+            cursors: Cursors::default(),
             settings: Mutex::new(Settings::default()),
             _registration: registration,
         }

@@ -1,15 +1,19 @@
 //! Splitting a query string into statements and recognising the session commands that
-//! clients send (`BEGIN`, `SET`, `SHOW`, `RESET`, `DISCARD ALL`); everything else is parsed
-//! for DataFusion and planned by the engine.
+//! clients send (`BEGIN`, `SET`, `SHOW`, `RESET`, `DISCARD ALL`), `COPY ... TO STDOUT` and
+//! the cursor statements; everything else is parsed for DataFusion and planned by the
+//! engine (as are the queries inside COPY and DECLARE).
 
 use datafusion::error::DataFusionError;
 use datafusion::sql::parser::{DFParser, Statement as DFStatement};
+use datafusion::sql::sqlparser::ast;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
 use crate::error::{Error, Result};
-use crate::server::{pg_catalog, settings};
+use crate::server::copy::options::CopyOptions;
+use crate::server::cursor::parse::{CursorCommand, CursorStatement, DeclareSpec};
+use crate::server::{copy, cursor, pg_catalog, settings};
 
 /// A session command meshgate answers itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +43,12 @@ pub enum Parsed {
     Command(Command),
     /// A statement for the engine, with its source text.
     Query(Box<DFStatement>, String),
+    /// `COPY ... TO STDOUT`: its query for the engine, options and source text.
+    Copy(Box<DFStatement>, CopyOptions, String),
+    /// `DECLARE name CURSOR FOR query`, with its source text.
+    Declare(DeclareSpec, Box<DFStatement>, String),
+    /// `FETCH`, `MOVE`, `CLOSE`.
+    Cursor(CursorCommand),
 }
 
 fn syntax(message: String) -> Error {
@@ -77,6 +87,27 @@ fn push(statements: &mut Vec<Parsed>, text: &str, tokens: &[&TokenWithSpan]) -> 
         return Ok(());
     }
     let words: Vec<&Token> = tokens.iter().map(|t| &t.token).collect();
+    match word(words.first()).as_deref() {
+        Some("COPY") => {
+            let copy = copy::parse::parse(text)?;
+            statements.push(Parsed::Copy(
+                engine_query(copy.query),
+                copy.options,
+                copy.text,
+            ));
+            return Ok(());
+        }
+        Some("DECLARE" | "FETCH" | "MOVE" | "CLOSE") => {
+            statements.push(match cursor::parse::parse(text)? {
+                CursorStatement::Declare(spec, query) => {
+                    Parsed::Declare(spec, engine_query(query), text.trim().to_string())
+                }
+                CursorStatement::Command(command) => Parsed::Cursor(command),
+            });
+            return Ok(());
+        }
+        _ => {}
+    }
     if let Some(command) = classify(&words) {
         statements.push(Parsed::Command(command));
         return Ok(());
@@ -102,6 +133,13 @@ fn push(statements: &mut Vec<Parsed>, text: &str, tokens: &[&TokenWithSpan]) -> 
         (Some(_), false) => return Err(syntax(format!("cannot split statement: {text}"))),
     }
     Ok(())
+}
+
+/// A query embedded in COPY or DECLARE, as a statement for the engine.
+fn engine_query(query: Box<ast::Query>) -> Box<DFStatement> {
+    Box::new(DFStatement::Statement(Box::new(ast::Statement::Query(
+        query,
+    ))))
 }
 
 /// The upper-cased word of a token, if it is a word.
@@ -225,6 +263,7 @@ mod tests {
             .map(|p| match p {
                 Parsed::Command(c) => format!("{c:?}"),
                 Parsed::Query(_, text) => text,
+                other => format!("{other:?}"),
             })
             .collect()
     }

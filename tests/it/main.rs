@@ -4,6 +4,8 @@
 
 mod cli;
 mod common;
+mod copy;
+mod cursor;
 mod governance;
 mod json_source;
 mod loader;

@@ -19,7 +19,7 @@ use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use crate::common;
 
 /// A server running in the test's runtime; stops when dropped.
-struct TestServer {
+pub(crate) struct TestServer {
     port: u16,
     _stop: oneshot::Sender<()>,
 }
@@ -73,7 +73,7 @@ async fn start(options: ServeOptions) -> TestServer {
     TestServer { port, _stop: stop }
 }
 
-async fn server() -> TestServer {
+pub(crate) async fn server() -> TestServer {
     start(ServeOptions::default()).await
 }
 
@@ -95,11 +95,11 @@ async fn connect_as(
     Ok(client)
 }
 
-async fn connect(server: &TestServer, user: &str) -> Client {
+pub(crate) async fn connect(server: &TestServer, user: &str) -> Client {
     connect_as(server, user, user, "mesh").await.unwrap()
 }
 
-fn code(error: &tokio_postgres::Error) -> SqlState {
+pub(crate) fn code(error: &tokio_postgres::Error) -> SqlState {
     error
         .code()
         .cloned()
@@ -107,7 +107,7 @@ fn code(error: &tokio_postgres::Error) -> SqlState {
 }
 
 /// The server's message for an error.
-fn message(error: &tokio_postgres::Error) -> String {
+pub(crate) fn message(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => db.message().to_string(),
         None => error.to_string(),
@@ -115,7 +115,7 @@ fn message(error: &tokio_postgres::Error) -> String {
 }
 
 /// The text values of a simple query's rows.
-async fn text_rows(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
+pub(crate) async fn text_rows(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
     let messages = client.simple_query(sql).await.unwrap();
     messages
         .iter()
@@ -321,7 +321,7 @@ async fn three_domain_join_equals_the_engine() {
     assert_eq!(text_rows(&client, &sql).await, expected);
 }
 
-const ENDLESS: &str =
+pub(crate) const ENDLESS: &str =
     "SELECT a.l_orderkey, b.l_orderkey FROM sales.lineitem a CROSS JOIN sales.lineitem b";
 
 /// Reads rows of a running query until it fails; returns the error.
@@ -330,19 +330,29 @@ async fn drain_until_error(client: &Client) -> (usize, tokio_postgres::Error) {
         .query_raw(ENDLESS, std::iter::empty::<i32>())
         .await
         .unwrap();
-    pin_mut!(rows);
+    drain(client, rows, true).await
+}
+
+/// Reads items of an endless `stream` until it fails, after sending a cancel request when
+/// the first arrives if `cancel`; returns how many items came and the error.
+pub(crate) async fn drain<T>(
+    client: &Client,
+    stream: impl futures::Stream<Item = Result<T, tokio_postgres::Error>>,
+    cancel: bool,
+) -> (usize, tokio_postgres::Error) {
+    pin_mut!(stream);
     let mut count = 0;
     loop {
-        match rows.next().await {
+        match stream.next().await {
             Some(Ok(_)) => {
                 count += 1;
-                if count == 1 {
+                if count == 1 && cancel {
                     let token = client.cancel_token();
                     tokio::spawn(async move { token.cancel_query(NoTls).await.unwrap() });
                 }
             }
             Some(Err(e)) => return (count, e),
-            None => panic!("the endless query ended by itself after {count} rows"),
+            None => panic!("the endless query ended by itself after {count} items"),
         }
     }
 }

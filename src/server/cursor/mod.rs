@@ -1,0 +1,245 @@
+//! Forward-only cursors (`DECLARE`/`FETCH`/`MOVE`/`CLOSE`), per session. A cursor holds its
+//! query's live DataFusion stream, not a materialised result: a FETCH pulls only the
+//! batches it needs, and at most one partly fetched batch waits between FETCHes, so memory
+//! stays bounded however large the result. The query is planned, governed and audited at
+//! DECLARE through the engine's one path. As in PostgreSQL, a cursor without `WITH HOLD`
+//! needs a transaction block and ends with it; `WITH HOLD` cursors outlive their
+//! transaction's COMMIT (a ROLLBACK removes those it declared); `DISCARD ALL` closes all.
+
+pub mod parse;
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::error::Result as DfResult;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::RecordBatchStream;
+use futures::{Stream, StreamExt};
+use pgwire::api::portal::Format;
+use pgwire::api::results::FieldFormat;
+use pgwire::messages::response::TransactionStatus;
+
+use crate::engine::execute_plan;
+use crate::error::{Error, Result};
+use crate::server::cursor::parse::{Count, CursorCommand, DeclareSpec};
+use crate::server::encode::columns;
+use crate::server::execute::{Guard, Outcome, RowSource};
+use crate::server::handler::format_of;
+use crate::server::session::Session;
+
+/// One open cursor.
+struct Cursor {
+    stream: SendableRecordBatchStream,
+    /// Rows read from the stream but not fetched yet.
+    pending: Option<RecordBatch>,
+    binary: bool,
+    hold: bool,
+    /// Declared in a transaction that has committed (survives a later ROLLBACK).
+    committed: bool,
+}
+
+/// The open cursors of one session, by name.
+#[derive(Default)]
+pub struct Cursors {
+    open: Mutex<HashMap<String, Cursor>>,
+}
+
+impl std::fmt::Debug for Cursors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<String> = self.lock().keys().cloned().collect();
+        f.debug_struct("Cursors").field("open", &names).finish()
+    }
+}
+
+impl Cursors {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Cursor>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn take(&self, name: &str) -> Result<Cursor> {
+        self.lock()
+            .remove(name)
+            .ok_or_else(|| Error::UnknownCursor(name.to_string()))
+    }
+
+    /// The result schema of cursor `name`, if it is open.
+    pub fn schema(&self, name: &str) -> Option<SchemaRef> {
+        self.lock().get(name).map(|c| c.stream.schema())
+    }
+
+    /// Ends the transaction block: a COMMIT keeps (and marks committed) the `WITH HOLD`
+    /// cursors; a ROLLBACK also drops those declared in the transaction.
+    pub fn end_transaction(&self, commit: bool) {
+        self.lock().retain(|_, cursor| {
+            if commit && cursor.hold {
+                cursor.committed = true;
+            }
+            cursor.hold && (commit || cursor.committed)
+        });
+    }
+
+    /// Closes every cursor (`CLOSE ALL`, `DISCARD ALL`).
+    pub fn close_all(&self) {
+        self.lock().clear();
+    }
+}
+
+/// Declares cursor `spec` over `plan` (already planned through the governed path).
+pub async fn declare(
+    session: &Session,
+    status: TransactionStatus,
+    spec: &DeclareSpec,
+    plan: LogicalPlan,
+    sql: &str,
+    guard: Guard,
+) -> Result<Outcome> {
+    let in_block = matches!(status, TransactionStatus::Transaction);
+    if !in_block && !spec.hold {
+        return Err(Error::NoTransaction("DECLARE CURSOR"));
+    }
+    if session.cursors.schema(&spec.name).is_some() {
+        return Err(Error::DuplicateCursor(spec.name.clone()));
+    }
+    let peer = Some(session.peer.clone());
+    let stream = guard
+        .run(execute_plan(&session.ctx, plan, sql, peer))
+        .await?;
+    let cursor = Cursor {
+        stream,
+        pending: None,
+        binary: spec.binary,
+        hold: spec.hold,
+        committed: !in_block,
+    };
+    let mut open = session.cursors.lock();
+    if open.contains_key(&spec.name) {
+        return Err(Error::DuplicateCursor(spec.name.clone()));
+    }
+    open.insert(spec.name.clone(), cursor);
+    Ok(Outcome::Done("DECLARE CURSOR".into()))
+}
+
+/// Runs FETCH, MOVE or CLOSE. `format` is the extended protocol's result format (Bind
+/// decides there); on the simple protocol (`None`) the cursor's `BINARY` option does.
+pub async fn run(
+    session: &Arc<Session>,
+    command: &CursorCommand,
+    format: Option<&Format>,
+    guard: Guard,
+) -> Result<Outcome> {
+    let (name, count, moved) = match command {
+        CursorCommand::Close(None) => {
+            session.cursors.close_all();
+            return Ok(Outcome::Done("CLOSE CURSOR ALL".into()));
+        }
+        CursorCommand::Close(Some(name)) => {
+            session.cursors.take(name)?;
+            return Ok(Outcome::Done("CLOSE CURSOR".into()));
+        }
+        CursorCommand::Fetch { name, count, moved } => (name, *count, *moved),
+    };
+    let cursor = session.cursors.take(name)?;
+    let binary = cursor.binary;
+    let schema = cursor.stream.schema();
+    let mut fetch = Fetch {
+        cursor: Some(cursor),
+        name: name.clone(),
+        session: Arc::clone(session),
+        left: match count {
+            Count::Rows(n) => Some(n),
+            Count::All => None,
+        },
+        schema: Arc::clone(&schema),
+    };
+    if moved {
+        let mut skipped = 0;
+        while let Some(batch) = guard.run(async { Ok(fetch.next().await) }).await? {
+            skipped += batch?.num_rows();
+        }
+        return Ok(Outcome::Done(format!("MOVE {skipped}")));
+    }
+    let columns = match format {
+        Some(format) => columns(&schema, |i| format_of(format, i)),
+        None if binary => columns(&schema, |_| FieldFormat::Binary),
+        None => columns(&schema, |_| FieldFormat::Text),
+    };
+    Ok(Outcome::Rows(RowSource::new(
+        Box::pin(fetch),
+        columns,
+        guard,
+        "FETCH",
+    )))
+}
+
+/// The rows one FETCH takes from a cursor; gives the cursor back to the session when
+/// dropped (a cursor whose query failed is closed instead).
+struct Fetch {
+    cursor: Option<Cursor>,
+    name: String,
+    session: Arc<Session>,
+    /// Rows still to fetch (`None`: all).
+    left: Option<u64>,
+    schema: SchemaRef,
+}
+
+impl Stream for Fetch {
+    type Item = DfResult<RecordBatch>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let Some(cursor) = this.cursor.as_mut() else {
+            return Poll::Ready(None);
+        };
+        loop {
+            if this.left == Some(0) {
+                return Poll::Ready(None);
+            }
+            let batch = match cursor.pending.take() {
+                Some(batch) => batch,
+                None => match cursor.stream.poll_next_unpin(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(None) => return Poll::Ready(None),
+                    Poll::Ready(Some(Err(error))) => {
+                        this.cursor = None;
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    Poll::Ready(Some(Ok(batch))) => batch,
+                },
+            };
+            let rows = batch.num_rows();
+            if rows == 0 {
+                continue;
+            }
+            let take = this.left.map_or(rows, |left| rows.min(left as usize));
+            if take < rows {
+                cursor.pending = Some(batch.slice(take, rows - take));
+            }
+            if let Some(left) = this.left.as_mut() {
+                *left -= take as u64;
+            }
+            return Poll::Ready(Some(Ok(batch.slice(0, take))));
+        }
+    }
+}
+
+impl RecordBatchStream for Fetch {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+}
+
+impl Drop for Fetch {
+    fn drop(&mut self) {
+        if let Some(cursor) = self.cursor.take() {
+            self.session
+                .cursors
+                .lock()
+                .insert(std::mem::take(&mut self.name), cursor);
+        }
+    }
+}

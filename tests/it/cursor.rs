@@ -1,0 +1,209 @@
+//! Forward-only cursors over the wire: fetched in pieces they equal a plain SELECT (simple
+//! and extended protocol), governance applies at DECLARE, and the transaction rules and
+//! errors follow PostgreSQL.
+
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use crate::server::{code, connect, server, text_rows};
+
+const LINES: &str = "SELECT l_orderkey, l_linenumber, l_quantity, l_shipdate, l_comment \
+    FROM sales.lineitem ORDER BY l_orderkey, l_linenumber";
+
+/// The row counts of the command tags of a simple query.
+async fn tags(client: &Client, sql: &str) -> Vec<u64> {
+    let messages = client.simple_query(sql).await.unwrap();
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::CommandComplete(n) => Some(*n),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn error(client: &Client, sql: &str) -> SqlState {
+    code(&client.simple_query(sql).await.unwrap_err())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetched_in_pieces_a_cursor_equals_a_select() {
+    let server = server().await;
+    let client = connect(&server, "analyst").await;
+    let expected = text_rows(&client, LINES).await;
+    assert!(expected.len() > 50_000, "{}", expected.len());
+
+    client.batch_execute("BEGIN").await.unwrap();
+    client
+        .batch_execute(&format!("DECLARE lines NO SCROLL CURSOR FOR {LINES}"))
+        .await
+        .unwrap();
+    let mut fetched = Vec::new();
+    loop {
+        let rows = text_rows(&client, "FETCH FORWARD 7000 FROM lines").await;
+        if rows.is_empty() {
+            break;
+        }
+        assert!(rows.len() <= 7000);
+        fetched.extend(rows);
+    }
+    assert_eq!(fetched, expected);
+    client.batch_execute("COMMIT").await.unwrap();
+
+    // extended protocol: FETCH as a prepared statement, rows in binary
+    let mut client = client;
+    let tx = client.transaction().await.unwrap();
+    tx.batch_execute(&format!("DECLARE lines CURSOR FOR {LINES}"))
+        .await
+        .unwrap();
+    let mut keys = Vec::new();
+    loop {
+        let rows = tx.query("FETCH 10000 FROM lines", &[]).await.unwrap();
+        if rows.is_empty() {
+            break;
+        }
+        keys.extend(
+            rows.iter()
+                .map(|r| (r.get::<_, i64>(0), r.get::<_, i32>(1))),
+        );
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(keys.len(), expected.len());
+    let first = (
+        expected[0][0].clone().unwrap().parse::<i64>().unwrap(),
+        expected[0][1].clone().unwrap().parse::<i32>().unwrap(),
+    );
+    assert_eq!(keys[0], first);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn move_next_all_and_tags() {
+    let server = server().await;
+    let client = connect(&server, "analyst").await;
+    let sql = "BEGIN; DECLARE n CURSOR FOR SELECT n_nationkey FROM customers.nation ORDER BY 1; \
+        FETCH n; FETCH NEXT FROM n; MOVE FORWARD 10 IN n; FETCH 2 FROM n; MOVE ALL IN n; \
+        FETCH ALL FROM n; CLOSE n; COMMIT";
+    // tokio-postgres keeps the row count of each tag (FETCH n, MOVE n)
+    assert_eq!(tags(&client, sql).await, [0, 0, 1, 1, 10, 2, 11, 0, 0, 0]);
+    client.batch_execute("BEGIN").await.unwrap();
+    client
+        .batch_execute("DECLARE n CURSOR FOR SELECT n_nationkey FROM customers.nation ORDER BY 1")
+        .await
+        .unwrap();
+    assert_eq!(
+        text_rows(&client, "FETCH 2 FROM n").await,
+        [[Some("0".into())], [Some("1".into())]]
+    );
+    client.batch_execute("MOVE 3 FROM n").await.unwrap();
+    assert_eq!(text_rows(&client, "FETCH n").await, [[Some("5".into())]]);
+    client.batch_execute("ROLLBACK").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn governance_applies_at_declare() {
+    let server = server().await;
+    let analyst = connect(&server, "analyst").await;
+    analyst.batch_execute("BEGIN").await.unwrap();
+    let denied = error(
+        &analyst,
+        "DECLARE s CURSOR FOR SELECT s_name FROM supply.supplier",
+    )
+    .await;
+    assert_eq!(denied, SqlState::INSUFFICIENT_PRIVILEGE);
+    analyst.batch_execute("ROLLBACK").await.unwrap();
+
+    let emea = connect(&server, "emea").await;
+    emea.batch_execute(
+        "DECLARE c CURSOR WITH HOLD FOR SELECT c_custkey, c_phone FROM customers.customer",
+    )
+    .await
+    .unwrap();
+    let rows = text_rows(&emea, "FETCH ALL FROM c").await;
+    assert_eq!(rows.len(), 272);
+    assert!(rows.iter().all(|r| r[1].is_none()), "c_phone is masked");
+    emea.batch_execute("CLOSE c").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transaction_rules_and_errors_follow_postgresql() {
+    let server = server().await;
+    let client = connect(&server, "analyst").await;
+    let declare = "DECLARE c CURSOR FOR SELECT r_name FROM customers.region ORDER BY 1";
+    assert_eq!(
+        error(&client, declare).await,
+        SqlState::NO_ACTIVE_SQL_TRANSACTION
+    );
+    let scroll = "DECLARE c SCROLL CURSOR WITH HOLD FOR SELECT 1";
+    assert_eq!(
+        error(&client, scroll).await,
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
+    assert_eq!(
+        error(&client, "FETCH nope").await,
+        SqlState::INVALID_CURSOR_NAME
+    );
+
+    // without HOLD: gone at COMMIT; a failed statement aborts the block until ROLLBACK
+    client.batch_execute("BEGIN").await.unwrap();
+    client.batch_execute(declare).await.unwrap();
+    assert_eq!(error(&client, declare).await, SqlState::DUPLICATE_CURSOR);
+    assert_eq!(
+        error(&client, "FETCH c").await,
+        SqlState::IN_FAILED_SQL_TRANSACTION
+    );
+    client.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(
+        error(&client, "FETCH c").await,
+        SqlState::INVALID_CURSOR_NAME
+    );
+    client
+        .batch_execute(&format!("BEGIN; {declare}; COMMIT"))
+        .await
+        .unwrap();
+    assert_eq!(
+        error(&client, "FETCH c").await,
+        SqlState::INVALID_CURSOR_NAME
+    );
+
+    // backward movement
+    client
+        .batch_execute(&format!("BEGIN; {declare}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        error(&client, "FETCH PRIOR FROM c").await,
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
+    client.batch_execute("ROLLBACK").await.unwrap();
+
+    // WITH HOLD: survives its COMMIT, not a ROLLBACK of the block that declared it
+    let hold = "DECLARE h CURSOR WITH HOLD FOR SELECT r_name FROM customers.region ORDER BY 1";
+    client
+        .batch_execute(&format!("BEGIN; {hold}; COMMIT"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_rows(&client, "FETCH h").await,
+        [[Some("AFRICA".into())]]
+    );
+    client.batch_execute("BEGIN; ROLLBACK").await.unwrap();
+    assert_eq!(
+        text_rows(&client, "FETCH h").await,
+        [[Some("AMERICA".into())]]
+    );
+    client
+        .batch_execute(&format!("BEGIN; {}; ROLLBACK", hold.replace(" h ", " g ")))
+        .await
+        .unwrap();
+    assert_eq!(
+        error(&client, "FETCH g").await,
+        SqlState::INVALID_CURSOR_NAME
+    );
+    // DISCARD ALL closes everything
+    client.batch_execute("DISCARD ALL").await.unwrap();
+    assert_eq!(
+        error(&client, "FETCH h").await,
+        SqlState::INVALID_CURSOR_NAME
+    );
+    assert_eq!(text_rows(&client, "SELECT 1").await, [[Some("1".into())]]);
+}
