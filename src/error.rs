@@ -118,6 +118,14 @@ pub enum Error {
     #[error("{0}")]
     Protocol(String),
 
+    /// A relation named in a catalog function that does not exist.
+    #[error("relation \"{0}\" does not exist")]
+    UnknownRelation(String),
+
+    /// A schema named in a catalog function that does not exist.
+    #[error("schema \"{0}\" does not exist")]
+    UnknownSchema(String),
+
     /// A feature meshgate does not offer.
     #[error("{0}")]
     Unsupported(String),
@@ -171,6 +179,8 @@ impl Error {
             Error::InvalidValue(_) => "22023",
             Error::TransactionAborted => "25P02",
             Error::Protocol(_) => "42601",
+            Error::UnknownRelation(_) => "42P01",
+            Error::UnknownSchema(_) => "3F000",
             Error::Unsupported(_) => "0A000",
             Error::Syntax(_) => "42601",
             Error::InvalidColumnReference(_) => "42P10",

@@ -1,7 +1,16 @@
 //! `pg_catalog` for the clients' catalog queries (psql `\dt`, drivers' metadata calls),
 //! from `datafusion-pg-catalog`, built over the session's own catalog list so it lists what
 //! the session sees. The crate's own pgwire 0.41 dependency stays off the connection path:
-//! only its schema provider, functions and SQL rewrites are used.
+//! only its schema provider, functions and SQL rewrites are used. Where the crate answers
+//! with placeholders, this module answers for the session: comments from the contracts
+//! ([`schema`]), roles ([`roles`]), privileges from the policy ([`privilege`]), and the
+//! rewrites and functions psql's meta-commands need ([`rewrite`], [`functions`]).
+
+mod functions;
+mod privilege;
+mod rewrite;
+mod roles;
+mod schema;
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -15,58 +24,83 @@ use datafusion::error::Result as DfResult;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::{ObjectNamePart, Statement, visit_relations};
-use datafusion_pg_catalog::pg_catalog::context::PgCatalogContextProvider;
+use datafusion::sql::sqlparser::ast::{
+    Expr, ObjectName, ObjectNamePart, Statement, visit_expressions, visit_relations,
+};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::generate_series_arg_coercion::CoerceIntArgsToBigInt;
 use datafusion_pg_catalog::pg_catalog::oid_type_planner::PgOidTypePlanner;
 use datafusion_pg_catalog::pg_catalog::{
     self as pg, PgCatalogSchemaProvider, PgCatalogStaticTables, array_bounds_udf, format_type,
-    has_privilege_udf, pg_get_expr_udf, quote_ident_udf,
+    pg_get_expr_udf, quote_ident_udf,
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::engine::CATALOG_NAME;
 use crate::error::{Error, Result};
 use crate::policy::Principal;
+use crate::policy::store::PolicyStore;
+use crate::server::pg_catalog::roles::{GetUserById, SessionRoles};
+use crate::server::pg_catalog::schema::PgCatalog;
 
 /// The rewrites of client catalog queries into forms DataFusion plans; built once.
 static COMPAT: LazyLock<PostgresCompatibilityParser> =
     LazyLock::new(PostgresCompatibilityParser::new);
 
-/// Whether `statement` reads a `pg_catalog` relation (`pg_class`, `pg_catalog.pg_type`, ...):
-/// the client catalog queries the compatibility rewrites are made for. Only those get them;
-/// the rewrites change what other queries mean (a scalar subquery in a projection becomes
+/// Whether `statement` is a client catalog query, the kind the compatibility rewrites are
+/// made for: it reads a `pg_catalog` relation (`pg_class`, `pg_catalog.pg_type`, ...), calls a
+/// `pg_catalog`-qualified or `pg_*` function, or casts to a `reg*` type. Only those get the
+/// rewrites; they change what other queries mean (a scalar subquery in a projection becomes
 /// NULL, `current_user` becomes `session_user`).
 pub fn reads_pg_catalog(statement: &Statement) -> bool {
-    let is_catalog_name = |part: &ObjectNamePart| {
-        part.as_ident().is_some_and(|ident| {
-            let name = ident.value.to_ascii_lowercase();
-            name == "pg_catalog" || name.starts_with("pg_")
+    let catalog_name = |name: &ObjectName| {
+        name.0.iter().any(|part: &ObjectNamePart| {
+            part.as_ident().is_some_and(|ident| {
+                let name = ident.value.to_ascii_lowercase();
+                name == "pg_catalog" || name.starts_with("pg_")
+            })
         })
     };
-    visit_relations(statement, |relation| {
-        if relation.0.iter().any(is_catalog_name) {
+    let found = |hit: bool| {
+        if hit {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
-    })
-    .is_break()
+    };
+    visit_relations(statement, |relation| found(catalog_name(relation))).is_break()
+        || visit_expressions(statement, |expr| {
+            found(match expr {
+                Expr::Function(function) => catalog_name(&function.name),
+                Expr::Cast { data_type, .. } => data_type
+                    .to_string()
+                    .to_ascii_lowercase()
+                    .starts_with("reg"),
+                _ => false,
+            })
+        })
+        .is_break()
 }
 
-/// Re-parses `sql` with the compatibility rewrites; `None` if that does not give exactly one
-/// statement (the caller keeps its own parse then).
+/// Re-parses `sql` with the compatibility rewrites and ours ([`rewrite`]); `None` if that
+/// does not give exactly one statement (the caller keeps its own parse then).
 pub fn compatible(sql: &str) -> Option<Statement> {
-    let mut statements = COMPAT.parse(sql).ok()?;
-    (statements.len() == 1).then(|| statements.remove(0))
+    let named = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .ok()
+        .and_then(|mut statements| {
+            let statement = statements.first_mut()?;
+            rewrite::name_registers(statement).then(|| statement.to_string())
+        });
+    let mut statements = COMPAT.parse(named.as_deref().unwrap_or(sql)).ok()?;
+    if statements.len() != 1 {
+        return None;
+    }
+    let mut statement = statements.remove(0);
+    rewrite::inline_functions(&mut statement);
+    Some(statement)
 }
-
-/// Role information for `pg_roles`. Implemented on a plain value: the crate's
-/// `impl PgCatalogContextProvider for Arc<T>` calls itself and overflows the stack.
-#[derive(Debug, Clone)]
-struct SessionRoles;
-
-impl PgCatalogContextProvider for SessionRoles {}
 
 /// The mesh catalog plus schemas registered on top of it (`pg_catalog`).
 #[derive(Debug)]
@@ -110,7 +144,7 @@ static STATIC_TABLES: LazyLock<std::result::Result<Arc<PgCatalogStaticTables>, S
 /// Adds `pg_catalog`, the functions clients call (`pg_table_is_visible`, `format_type`, ...)
 /// and a `session_user`/`current_user` that name the logged-in principal. This is the crate's
 /// `setup_pg_catalog` with the static tables shared instead of decoded per session.
-pub fn install(ctx: &SessionContext, principal: &Principal) -> Result<()> {
+pub fn install(ctx: &SessionContext, principal: &Arc<Principal>) -> Result<()> {
     let static_tables = STATIC_TABLES
         .as_ref()
         .map_err(|e| Error::Config(format!("pg_catalog tables: {e}")))?;
@@ -121,22 +155,31 @@ pub fn install(ctx: &SessionContext, principal: &Principal) -> Result<()> {
         inner,
         extra: RwLock::default(),
     };
-    let pg_catalog = PgCatalogSchemaProvider::try_new(
+    // pg_roles comes from `SessionRoles`, so the crate gets no context provider (its
+    // `impl PgCatalogContextProvider for Arc<T>` calls itself and overflows the stack)
+    let crate_catalog = PgCatalogSchemaProvider::try_new(
         Arc::clone(ctx.state().catalog_list()),
         Arc::clone(static_tables),
-        SessionRoles,
+        EmptyContextProvider,
     )?;
+    let roles = Arc::new(SessionRoles::new(principal));
+    let pg_catalog = PgCatalog::new(
+        Arc::new(crate_catalog),
+        Arc::clone(static_tables),
+        Arc::clone(&roles),
+    );
     wrapped.register_schema("pg_catalog", Arc::new(pg_catalog))?;
+    let policy = ctx
+        .state()
+        .config()
+        .get_extension::<PolicyStore>()
+        .ok_or_else(|| Error::Config("the session has no policy".into()))?;
     ctx.register_catalog(CATALOG_NAME, Arc::new(wrapped));
     for udf in [
         pg::create_current_database_udf(CATALOG_NAME),
         pg::create_current_schema_udf(),
         pg::create_current_schemas_udf(),
-        pg::create_pg_get_userbyid_udf(),
-        has_privilege_udf::create_has_privilege_udf("has_table_privilege"),
-        has_privilege_udf::create_has_privilege_udf("has_schema_privilege"),
-        has_privilege_udf::create_has_privilege_udf("has_database_privilege"),
-        has_privilege_udf::create_has_privilege_udf("has_any_column_privilege"),
+        GetUserById::udf(roles),
         pg::create_pg_table_is_visible(),
         format_type::create_format_type_udf(),
         pg_get_expr_udf::create_pg_get_expr_udf(),
@@ -154,7 +197,11 @@ pub fn install(ctx: &SessionContext, principal: &Principal) -> Result<()> {
         quote_ident_udf::create_parse_ident_udf(),
         array_bounds_udf::create_array_upper_udf(),
         array_bounds_udf::create_array_lower_udf(),
-    ] {
+    ]
+    .into_iter()
+    .chain(privilege::functions(principal, &policy))
+    .chain(functions::functions())
+    {
         ctx.register_udf(udf);
     }
     ctx.register_udtf(

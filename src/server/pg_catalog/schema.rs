@@ -1,0 +1,242 @@
+//! The session's `pg_catalog` schema: `datafusion-pg-catalog`'s provider with the tables it
+//! leaves empty or incomplete replaced: `pg_description` with the contracts' comments,
+//! `pg_class` and `pg_namespace` with the columns psql reads, `pg_roles` and `pg_user` with the session's
+//! roles.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{ArrayRef, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::{MemTable, SchemaProvider, Session, TableProvider};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::TableType;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
+
+use crate::server::pg_catalog::roles::{OWNER_OID, SessionRoles};
+
+/// Comments of domains (schemas), product tables and their columns, from the contracts as
+/// the `mesh` system views show them, keyed by the oids the session's catalog assigns.
+const DESCRIPTIONS_SQL: &str = "\
+SELECT n.oid AS objoid, 2615 AS classoid, 0 AS objsubid, d.description
+  FROM pg_catalog.pg_namespace n JOIN mesh.domains d ON d.domain = n.nspname
+ WHERE d.description IS NOT NULL
+UNION ALL
+SELECT c.oid, 1259, 0, p.description
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN mesh.products p ON p.domain = n.nspname AND p.table_name = c.relname
+ WHERE p.description IS NOT NULL
+UNION ALL
+SELECT a.attrelid, 1259, a.attnum, col.description
+  FROM pg_catalog.pg_attribute a
+  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN mesh.columns col
+    ON col.domain = n.nspname AND col.table_name = c.relname AND col.column_name = a.attname
+ WHERE col.description IS NOT NULL";
+
+/// `pg_catalog` for one session.
+#[derive(Debug)]
+pub struct PgCatalog {
+    inner: Arc<dyn SchemaProvider>,
+    static_tables: Arc<PgCatalogStaticTables>,
+    roles: Arc<SessionRoles>,
+}
+
+impl PgCatalog {
+    /// Wraps the crate's provider `inner`.
+    pub fn new(
+        inner: Arc<dyn SchemaProvider>,
+        static_tables: Arc<PgCatalogStaticTables>,
+        roles: Arc<SessionRoles>,
+    ) -> Self {
+        PgCatalog {
+            inner,
+            static_tables,
+            roles,
+        }
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for PgCatalog {
+    fn table_names(&self) -> Vec<String> {
+        let mut names = self.inner.table_names();
+        names.push("pg_user".into());
+        names
+    }
+
+    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        match name.to_ascii_lowercase().as_str() {
+            "pg_roles" => self.roles.pg_roles().map(Some),
+            "pg_user" => self.roles.pg_user().map(Some),
+            "pg_description" => Ok(Some(Arc::new(Computed(Descriptions {
+                static_rows: self.static_tables.pg_description.data().to_vec(),
+                schema: self.static_tables.pg_description.schema(),
+            })))),
+            "pg_class" => Ok(self
+                .inner
+                .table(name)
+                .await?
+                .map(|inner| Arc::new(Computed(Patched::pg_class(inner))) as _)),
+            "pg_namespace" => Ok(self
+                .inner
+                .table(name)
+                .await?
+                .map(|inner| Arc::new(Computed(Patched::pg_namespace(inner))) as _)),
+            _ => self.inner.table(name).await,
+        }
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        name.eq_ignore_ascii_case("pg_user") || self.inner.table_exist(name)
+    }
+}
+
+/// A catalog table whose rows are computed when it is scanned.
+#[async_trait]
+trait Compute: std::fmt::Debug + Send + Sync {
+    fn schema(&self) -> SchemaRef;
+    async fn rows(&self, state: &dyn Session) -> DfResult<Vec<RecordBatch>>;
+}
+
+#[derive(Debug)]
+struct Computed<T>(T);
+
+#[async_trait]
+impl<T: Compute + 'static> TableProvider for Computed<T> {
+    fn schema(&self) -> SchemaRef {
+        self.0.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let rows = self.0.rows(state).await?;
+        let table = MemTable::try_new(self.0.schema(), vec![rows])?;
+        table.scan(state, projection, filters, limit).await
+    }
+}
+
+/// `pg_description`: PostgreSQL's own comments (from the crate) and the contracts'.
+#[derive(Debug)]
+struct Descriptions {
+    static_rows: Vec<RecordBatch>,
+    schema: SchemaRef,
+}
+
+#[async_trait]
+impl Compute for Descriptions {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    async fn rows(&self, state: &dyn Session) -> DfResult<Vec<RecordBatch>> {
+        let state = state
+            .as_any()
+            .downcast_ref::<SessionState>()
+            .ok_or_else(|| DataFusionError::Internal("pg_description needs a session".into()))?;
+        let plan = state.create_logical_plan(DESCRIPTIONS_SQL).await?;
+        let plan = state.create_physical_plan(&plan).await?;
+        let mut rows = self.static_rows.clone();
+        for batch in collect(plan, state.task_ctx()).await? {
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(self.schema.fields())
+                .map(|(column, field)| cast(column, field.data_type()))
+                .collect::<Result<Vec<ArrayRef>, _>>()?;
+            rows.push(RecordBatch::try_new(Arc::clone(&self.schema), columns)?);
+        }
+        Ok(rows)
+    }
+}
+
+/// A crate table with columns replaced or added, each with one value on every row.
+#[derive(Debug)]
+struct Patched {
+    inner: Arc<dyn TableProvider>,
+    patches: Vec<(&'static str, ScalarValue)>,
+    schema: SchemaRef,
+}
+
+impl Patched {
+    fn new(inner: Arc<dyn TableProvider>, patches: Vec<(&'static str, ScalarValue)>) -> Self {
+        let mut fields: Vec<Field> = inner
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        for (name, value) in &patches {
+            let field = Field::new(*name, value.data_type(), true);
+            match fields.iter().position(|f| f.name() == name) {
+                Some(i) => fields[i] = field,
+                None => fields.push(field),
+            }
+        }
+        Patched {
+            inner,
+            patches,
+            schema: Arc::new(Schema::new(fields)),
+        }
+    }
+
+    /// `pg_class` with `reloptions` (psql's `\d+` reads it) and every relation owned by the
+    /// `meshgate` role instead of the crate's oid 0.
+    fn pg_class(inner: Arc<dyn TableProvider>) -> Self {
+        let owner = ScalarValue::Int32(Some(OWNER_OID));
+        Patched::new(
+            inner,
+            vec![("relowner", owner), ("reloptions", null_text_array())],
+        )
+    }
+
+    /// `pg_namespace` with `nspacl` as the array it is in PostgreSQL.
+    fn pg_namespace(inner: Arc<dyn TableProvider>) -> Self {
+        Patched::new(inner, vec![("nspacl", null_text_array())])
+    }
+}
+
+/// A NULL `text[]`.
+fn null_text_array() -> ScalarValue {
+    ScalarValue::new_null_list(DataType::Utf8, true, 1)
+}
+
+#[async_trait]
+impl Compute for Patched {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    async fn rows(&self, state: &dyn Session) -> DfResult<Vec<RecordBatch>> {
+        let plan = self.inner.scan(state, None, &[], None).await?;
+        let mut rows = Vec::new();
+        for batch in collect(plan, state.task_ctx()).await? {
+            let mut columns = batch.columns().to_vec();
+            for (name, value) in &self.patches {
+                let array = value.to_array_of_size(batch.num_rows())?;
+                match self.inner.schema().index_of(name) {
+                    Ok(i) => columns[i] = array,
+                    Err(_) => columns.push(array),
+                }
+            }
+            rows.push(RecordBatch::try_new(Arc::clone(&self.schema), columns)?);
+        }
+        Ok(rows)
+    }
+}
