@@ -39,7 +39,7 @@ def main():
     binary, catalog, sql_file = sys.argv[1], Path(sys.argv[2]).resolve(), sys.argv[3]
     sql = Path(sql_file).read_text()
     out = subprocess.run(
-        [binary, "query", "--catalog", str(catalog), "--format", "csv", sql],
+        [binary, "query", "--catalog", str(catalog), "--format", "csv", "--", sql],
         check=True, capture_output=True, text=True,
     ).stdout
     meshgate_rows = [[normalize(v) for v in row] for row in csv.reader(io.StringIO(out))][1:]
