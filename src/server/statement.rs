@@ -117,7 +117,9 @@ fn push(statements: &mut Vec<Parsed>, text: &str, tokens: &[&TokenWithSpan]) -> 
         (Some(DFStatement::Statement(standard)), true) => {
             // client catalog queries get the rewrites that make them plannable
             let statement = if pg_catalog::reads_pg_catalog(&standard) {
-                pg_catalog::compatible(text).unwrap_or(*standard)
+                let mut statement = pg_catalog::compatible(text).unwrap_or(*standard);
+                pg_catalog::regproc_zero(&mut statement);
+                statement
             } else {
                 *standard
             };
@@ -311,5 +313,17 @@ mod tests {
             parse("SHOW TABLES").unwrap()[0],
             Parsed::Query(..)
         ));
+    }
+
+    #[test]
+    fn regproc_zero_compares_with_the_dash_pg_catalog_shows() {
+        let sql = "SELECT oid FROM pg_catalog.pg_type t WHERE typreceive != 0 OR t.typsend = 0 OR typlen = 0";
+        let Parsed::Query(statement, _) = &parse(sql).unwrap()[0] else {
+            panic!("not a query")
+        };
+        let rewritten = statement.to_string();
+        for part in ["typreceive <> '-'", "t.typsend = '-'", "typlen = 0"] {
+            assert!(rewritten.contains(part), "{rewritten}");
+        }
     }
 }

@@ -12,3 +12,4 @@ mod loader;
 mod object_store;
 mod schema_contract;
 mod server;
+mod streaming;

@@ -233,3 +233,39 @@ pub fn install(ctx: &SessionContext, principal: &Arc<Principal>) -> Result<()> {
     }
     Ok(())
 }
+
+/// `pg_type`'s regproc columns (`typreceive`, `typsend`, ...) are text here, `-` where
+/// PostgreSQL has OID 0, so `typreceive != 0` (the ADBC driver's startup type query) fails
+/// to cast; such comparisons with 0 are rewritten to compare with `'-'`.
+pub fn regproc_zero(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Value, visit_expressions_mut};
+    const REGPROC: [&str; 7] = [
+        "typinput",
+        "typoutput",
+        "typreceive",
+        "typsend",
+        "typmodin",
+        "typmodout",
+        "typanalyze",
+    ];
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq | BinaryOperator::NotEq,
+            right,
+        } = expr
+        {
+            let column = match left.as_ref() {
+                Expr::Identifier(ident) => Some(ident),
+                Expr::CompoundIdentifier(parts) => parts.last(),
+                _ => None,
+            };
+            let regproc = column.is_some_and(|c| REGPROC.contains(&c.value.as_str()));
+            let zero = matches!(right.as_ref(), Expr::Value(v) if v.value == Value::Number("0".into(), false));
+            if regproc && zero {
+                **right = Expr::Value(Value::SingleQuotedString("-".into()).with_empty_span());
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+}
