@@ -118,6 +118,10 @@ pub enum Error {
     #[error("{0}")]
     Protocol(String),
 
+    /// A transaction command outside a transaction block.
+    #[error("{0} can only be used in transaction blocks")]
+    NoTransaction(String),
+
     /// A relation named in a catalog function that does not exist.
     #[error("relation \"{0}\" does not exist")]
     UnknownRelation(String),
@@ -179,6 +183,7 @@ impl Error {
             Error::InvalidValue(_) => "22023",
             Error::TransactionAborted => "25P02",
             Error::Protocol(_) => "42601",
+            Error::NoTransaction(_) => "25P01",
             Error::UnknownRelation(_) => "42P01",
             Error::UnknownSchema(_) => "3F000",
             Error::Unsupported(_) => "0A000",

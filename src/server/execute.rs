@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::server::copy::options::CopyOptions;
 use crate::server::encode::{PgColumn, columns, encode_batch};
 use crate::server::session::Session;
-use crate::server::statement::Command;
+use crate::server::statement::{Command, Savepoint};
 
 /// What a statement produced.
 pub enum Outcome {
@@ -155,8 +155,20 @@ pub fn run_command(
     reports: &mut Vec<(String, String)>,
 ) -> Result<(Outcome, TransactionStatus)> {
     let failed = matches!(status, TransactionStatus::Error);
-    if failed && !matches!(command, Command::Commit | Command::Rollback) {
-        return Err(Error::TransactionAborted);
+    let in_block = !matches!(status, TransactionStatus::Idle);
+    match command {
+        Command::Savepoint(_) if !in_block => {
+            return Err(Error::NoTransaction("savepoints".into()));
+        }
+        Command::Savepoint(Savepoint::RollbackTo) => {
+            return Ok((
+                Outcome::Done("ROLLBACK".into()),
+                TransactionStatus::Transaction,
+            ));
+        }
+        Command::Commit | Command::Rollback => {}
+        _ if failed => return Err(Error::TransactionAborted),
+        _ => {}
     }
     let done = |tag: &str| Outcome::Done(tag.to_string());
     let reportable = |name: &str| {
@@ -175,6 +187,8 @@ pub fn run_command(
             return Ok((done(tag), TransactionStatus::Idle));
         }
         Command::SetIgnored => done("SET"),
+        Command::Savepoint(Savepoint::Define) => done("SAVEPOINT"),
+        Command::Savepoint(_) => done("RELEASE"),
         Command::Set(name, value) => {
             let display = match value {
                 Some(value) => settings.set(name, value)?,

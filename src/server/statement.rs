@@ -34,6 +34,20 @@ pub enum Command {
     Reset(String),
     /// `DISCARD ALL`.
     DiscardAll,
+    /// `SAVEPOINT`, `RELEASE` or `ROLLBACK TO` a savepoint: nothing to undo in a read-only
+    /// session, but drivers (psycopg's nested transactions) send them.
+    Savepoint(Savepoint),
+}
+
+/// A savepoint command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Savepoint {
+    /// `SAVEPOINT name`.
+    Define,
+    /// `RELEASE [SAVEPOINT] name`.
+    Release,
+    /// `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name`: leaves a failed state.
+    RollbackTo,
 }
 
 /// One statement of a query string.
@@ -158,6 +172,17 @@ fn classify(tokens: &[&Token]) -> Option<Command> {
     match (first.as_str(), second.as_deref()) {
         ("BEGIN", _) | ("START", Some("TRANSACTION")) => Some(Command::Begin),
         ("COMMIT" | "END", _) => Some(Command::Commit),
+        ("SAVEPOINT", _) => Some(Command::Savepoint(Savepoint::Define)),
+        ("RELEASE", _) => Some(Command::Savepoint(Savepoint::Release)),
+        ("ROLLBACK", _)
+            if tokens
+                .iter()
+                .skip(1)
+                .take(2)
+                .any(|t| word(Some(t)).as_deref() == Some("TO")) =>
+        {
+            Some(Command::Savepoint(Savepoint::RollbackTo))
+        }
         ("ROLLBACK" | "ABORT", _) => Some(Command::Rollback),
         ("DISCARD", Some("ALL")) => Some(Command::DiscardAll),
         ("SET", _) => classify_set(&tokens[1..]),
@@ -299,6 +324,18 @@ mod tests {
                 "Show(\"ALL\")",
                 "Reset(\"ALL\")",
                 "Commit"
+            ]
+        );
+        assert_eq!(
+            commands(
+                "SAVEPOINT a; RELEASE SAVEPOINT a; ROLLBACK TO a; ROLLBACK WORK TO SAVEPOINT a; ROLLBACK"
+            ),
+            [
+                "Savepoint(Define)",
+                "Savepoint(Release)",
+                "Savepoint(RollbackTo)",
+                "Savepoint(RollbackTo)",
+                "Rollback"
             ]
         );
         assert_eq!(

@@ -7,6 +7,7 @@
 //! rewrites and functions psql's meta-commands need ([`rewrite`], [`functions`]).
 
 mod functions;
+mod json;
 mod privilege;
 mod rewrite;
 mod roles;
@@ -200,7 +201,7 @@ pub fn install(ctx: &SessionContext, principal: &Arc<Principal>) -> Result<()> {
     ]
     .into_iter()
     .chain(privilege::functions(principal, &policy))
-    .chain(functions::functions())
+    .chain(functions::functions(&static_tables.pg_type)?)
     {
         ctx.register_udf(udf);
     }

@@ -9,19 +9,26 @@
 //!   `pg_description` / `pg_shdescription` in PostgreSQL; they are inlined as the same
 //!   subqueries, so comments come from the catalog tables;
 //! - `pg_catalog.unnest(...)` in `FROM` is planned as `UNNEST(...)`, and `pg_user` is qualified like the crate's own tables;
+//! - `LIKE p ESCAPE '/'` becomes `LIKE mesh_like_pattern(p, '/')` (SQLAlchemy's schema
+//!   listing), as DataFusion only knows the backslash escape;
 //! - `ARRAY(SELECT e FROM ...)` becomes `(SELECT array_agg(e) FROM ...)` (NULL instead of an
 //!   empty array when there are no rows).
 
 use std::ops::ControlFlow;
 
+use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
-    LambdaFunction, LambdaFunctionParameter, LambdaSyntax, ObjectName, ObjectNamePart,
-    OneOrManyWithParens, Query, Select, SelectItem, SetExpr, Statement, TableAliasColumnDef,
-    TableFactor, Value, VisitMut, VisitorMut,
+    BinaryOperator, CaseWhen, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, GroupByExpr, Ident, LambdaFunction, LambdaFunctionParameter, LambdaSyntax,
+    ObjectName, ObjectNamePart, OneOrManyWithParens, Query, Select, SelectItem, SetExpr, Statement,
+    TableAliasColumnDef, TableFactor, Value, Visit, VisitMut, Visitor, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
+
+/// The function that turns a `LIKE` pattern with another escape character into one escaped
+/// with backslashes, the only escape DataFusion knows ([`super::functions`]).
+pub const LIKE_PATTERN: &str = "mesh_like_pattern";
 
 /// The special registers that PostgreSQL names after themselves in a select list.
 const REGISTERS: &[&str] = &[
@@ -141,6 +148,40 @@ impl VisitorMut for InlineFunctions {
         {
             *expr = replacement;
         }
+        if let Expr::Subquery(query) = expr
+            && aggregate_catalog_subquery(query)
+            && let Some(outer) = take_outer_conditions(query)
+        {
+            // DataFusion cannot decorrelate a condition on the outer row alone
+            let subquery = expr.clone();
+            *expr = Expr::Case {
+                case_token: AttachedToken::empty(),
+                end_token: AttachedToken::empty(),
+                operand: None,
+                conditions: vec![CaseWhen {
+                    condition: outer,
+                    result: subquery,
+                }],
+                else_result: None,
+            };
+        }
+        if let Expr::Like {
+            pattern,
+            escape_char,
+            ..
+        }
+        | Expr::ILike {
+            pattern,
+            escape_char,
+            ..
+        } = expr
+            && let Some(escape) = escape_char.take_if(|c| c.value.to_string() != "'\\'")
+            && let Ok(call) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&format!("{LIKE_PATTERN}(({pattern}), {escape})"))
+                .and_then(|mut p| p.parse_expr())
+        {
+            **pattern = call;
+        }
         ControlFlow::Continue(())
     }
 }
@@ -154,6 +195,9 @@ fn inline(function: &Function) -> Option<Expr> {
     }
     let args = plain_args(function)?;
     let sql = match (name.as_str(), args.as_slice()) {
+        // meshgate has no sequences; inlined so the planner sees a constant (SQLAlchemy
+        // correlates pg_sequence with it)
+        ("pg_get_serial_sequence", [_, _]) => "CAST(NULL AS TEXT)".to_string(),
         ("obj_description", [object, catalog]) => description_sql(
             "pg_description",
             object,
@@ -266,7 +310,7 @@ fn array_subquery(query: &Query) -> Option<Expr> {
         && query.with.is_none()
         && select.distinct.is_none()
         && select.having.is_none()
-        && matches!(&select.group_by, datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+        && matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
     let [SelectItem::UnnamedExpr(element) | SelectItem::ExprWithAlias { expr: element, .. }] =
         select.projection.as_slice()
     else {
@@ -288,6 +332,168 @@ fn array_subquery(query: &Query) -> Option<Expr> {
         select.projection = vec![SelectItem::UnnamedExpr(aggregate)];
     }
     Some(Expr::Subquery(Box::new(rewritten)))
+}
+
+/// A scalar subquery over catalog tables only, selecting one plain value: its value as
+/// `max(value)`, so DataFusion can decorrelate it (it plans only aggregated correlated scalar
+/// subqueries). Catalog lookups by oid find at most one row, so the result is the same.
+fn aggregate_catalog_subquery(query: &mut Query) -> bool {
+    let plain = query.limit_clause.is_none() && query.order_by.is_none() && query.with.is_none();
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return false;
+    };
+    let catalog_only = !select.from.is_empty()
+        && select.from.iter().all(|from| {
+            std::iter::once(&from.relation)
+                .chain(from.joins.iter().map(|j| &j.relation))
+                .all(is_catalog_table)
+        });
+    let ungrouped = matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
+        && select.having.is_none()
+        && select.distinct.is_none();
+    if !(plain && catalog_only && ungrouped) {
+        return false;
+    }
+    if let [SelectItem::UnnamedExpr(value) | SelectItem::ExprWithAlias { expr: value, .. }] =
+        select.projection.as_mut_slice()
+        && !is_aggregate(value)
+        && let Ok(aggregate) = Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(&format!("max({value})"))
+            .and_then(|mut p| p.parse_expr())
+    {
+        *value = aggregate;
+        return true;
+    }
+    false
+}
+
+/// Removes the `WHERE` conjuncts of an aggregated subquery that refer only to outer tables
+/// and returns them AND-ed: `(SELECT max(x) FROM t WHERE p AND outer)` is
+/// `CASE WHEN outer THEN (SELECT max(x) FROM t WHERE p) END`.
+fn take_outer_conditions(query: &mut Query) -> Option<Expr> {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return None;
+    };
+    let local: Vec<String> = select
+        .from
+        .iter()
+        .flat_map(|from| {
+            std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation))
+        })
+        .filter_map(|factor| match factor {
+            TableFactor::Table {
+                alias: Some(alias), ..
+            } => Some(alias.name.value.to_lowercase()),
+            TableFactor::Table { name, .. } => name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .map(|i| i.value.to_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let mut conjuncts = Vec::new();
+    split_and(select.selection.take()?, &mut conjuncts);
+    let (outer, inner): (Vec<Expr>, Vec<Expr>) = conjuncts
+        .into_iter()
+        .partition(|c| refers_only_outside(c, &local));
+    select.selection = inner.into_iter().reduce(and);
+    outer.into_iter().reduce(and)
+}
+
+fn split_and(expr: Expr, out: &mut Vec<Expr>) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            split_and(*left, out);
+            split_and(*right, out);
+        }
+        Expr::Nested(inner)
+            if matches!(
+                *inner,
+                Expr::BinaryOp {
+                    op: BinaryOperator::And,
+                    ..
+                }
+            ) =>
+        {
+            split_and(*inner, out)
+        }
+        other => out.push(other),
+    }
+}
+
+fn and(left: Expr, right: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(left),
+        op: BinaryOperator::And,
+        right: Box::new(right),
+    }
+}
+
+/// Whether every column `expr` names is qualified by a table that is not in `local`.
+fn refers_only_outside(expr: &Expr, local: &[String]) -> bool {
+    struct Columns<'a> {
+        local: &'a [String],
+        outside: usize,
+        inside: usize,
+    }
+    impl Visitor for Columns<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            match expr {
+                Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                    let table = parts[parts.len() - 2].value.to_lowercase();
+                    if self.local.contains(&table) {
+                        self.inside += 1;
+                    } else {
+                        self.outside += 1;
+                    }
+                }
+                Expr::Identifier(_)
+                | Expr::Subquery(_)
+                | Expr::Exists { .. }
+                | Expr::InSubquery { .. } => self.inside += 1,
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut columns = Columns {
+        local,
+        outside: 0,
+        inside: 0,
+    };
+    let _ = expr.visit(&mut columns);
+    columns.outside > 0 && columns.inside == 0
+}
+
+fn is_catalog_table(factor: &TableFactor) -> bool {
+    let TableFactor::Table {
+        name, args: None, ..
+    } = factor
+    else {
+        return false;
+    };
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident().map(|i| i.value.to_lowercase()))
+        .collect();
+    match parts.as_slice() {
+        [schema, _] => schema == "pg_catalog",
+        [table] => table.starts_with("pg_"),
+        _ => false,
+    }
+}
+
+fn is_aggregate(expr: &Expr) -> bool {
+    matches!(expr, Expr::Function(f) if single_name(&f.name).is_some_and(|name| {
+        matches!(name.as_str(), "max" | "min" | "count" | "sum" | "avg" | "array_agg" | "string_agg" | "bool_and" | "bool_or")
+    }))
 }
 
 /// `ARRAY(SELECT e FROM unnest(a) x)` as `array_transform(a, x -> e)`: DataFusion cannot
@@ -384,6 +590,36 @@ mod tests {
         assert_eq!(
             rewrite("SELECT obj_description(1, 2, 3)"),
             "SELECT obj_description(1, 2, 3)"
+        );
+    }
+
+    #[test]
+    fn catalog_scalar_subqueries_are_aggregated() {
+        assert_eq!(
+            rewrite(
+                "SELECT CASE WHEN a.x THEN (SELECT d.adbin FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid) END FROM pg_attribute a"
+            ),
+            "SELECT CASE WHEN a.x THEN (SELECT max(d.adbin) FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid) END FROM pg_attribute a"
+        );
+        assert_eq!(
+            rewrite(
+                "SELECT (SELECT d.adbin FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid AND a.atthasdef) FROM pg_attribute a"
+            ),
+            "SELECT CASE WHEN a.atthasdef THEN (SELECT max(d.adbin) FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid) END FROM pg_attribute a"
+        );
+        let user = "SELECT (SELECT o_orderkey FROM sales.orders o WHERE o.k = t.k) FROM t";
+        assert_eq!(rewrite(user), user);
+    }
+
+    #[test]
+    fn like_escapes_become_backslashes() {
+        assert_eq!(
+            rewrite("SELECT 1 WHERE n NOT LIKE $1 || '%' ESCAPE '/'"),
+            "SELECT 1 WHERE n NOT LIKE mesh_like_pattern(($1 || '%'), '/')"
+        );
+        assert_eq!(
+            rewrite("SELECT 1 WHERE n LIKE 'a\\_%' ESCAPE '\\'"),
+            "SELECT 1 WHERE n LIKE 'a\\_%' ESCAPE '\\'"
         );
     }
 

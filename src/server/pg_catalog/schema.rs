@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{ArrayRef, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, Int32Array, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{MemTable, SchemaProvider, Session, TableProvider};
@@ -172,6 +172,8 @@ struct Patched {
     inner: Arc<dyn TableProvider>,
     patches: Vec<(&'static str, ScalarValue)>,
     schema: SchemaRef,
+    /// Give the system catalogs their PostgreSQL oids (`pg_class` only).
+    system_oids: bool,
 }
 
 impl Patched {
@@ -193,17 +195,23 @@ impl Patched {
             inner,
             patches,
             schema: Arc::new(Schema::new(fields)),
+            system_oids: false,
         }
     }
 
-    /// `pg_class` with `reloptions` (psql's `\d+` reads it) and every relation owned by the
-    /// `meshgate` role instead of the crate's oid 0.
+    /// `pg_class` with `reloptions` (psql's `\d+` reads it), every relation owned by the
+    /// `meshgate` role instead of the crate's oid 0, and the system catalogs under their
+    /// PostgreSQL oids, which the crate's static rows (`pg_description.classoid`) and clients
+    /// (`'pg_class'::regclass`, `classoid = 1259`) use.
     fn pg_class(inner: Arc<dyn TableProvider>) -> Self {
         let owner = ScalarValue::Int32(Some(OWNER_OID));
-        Patched::new(
-            inner,
-            vec![("relowner", owner), ("reloptions", null_text_array())],
-        )
+        Patched {
+            system_oids: true,
+            ..Patched::new(
+                inner,
+                vec![("relowner", owner), ("reloptions", null_text_array())],
+            )
+        }
     }
 
     /// `pg_namespace` with `nspacl` as the array it is in PostgreSQL.
@@ -235,8 +243,62 @@ impl Compute for Patched {
                     Err(_) => columns.push(array),
                 }
             }
+            if self.system_oids {
+                system_oids(&self.schema, &mut columns)?;
+            }
             rows.push(RecordBatch::try_new(Arc::clone(&self.schema), columns)?);
         }
         Ok(rows)
     }
+}
+
+/// PostgreSQL's oids of the system catalogs clients refer to by oid.
+const SYSTEM_OIDS: &[(&str, i32)] = &[
+    ("pg_type", 1247),
+    ("pg_attribute", 1249),
+    ("pg_proc", 1255),
+    ("pg_class", 1259),
+    ("pg_authid", 1260),
+    ("pg_database", 1262),
+    ("pg_tablespace", 1213),
+    ("pg_shdescription", 2396),
+    ("pg_am", 2601),
+    ("pg_attrdef", 2604),
+    ("pg_constraint", 2606),
+    ("pg_description", 2609),
+    ("pg_index", 2610),
+    ("pg_inherits", 2611),
+    ("pg_namespace", 2615),
+    ("pg_rewrite", 2618),
+    ("pg_trigger", 2620),
+];
+
+/// Replaces the `oid` of `pg_catalog`'s catalogs in `pg_class` columns by [`SYSTEM_OIDS`].
+fn system_oids(schema: &Schema, columns: &mut [ArrayRef]) -> DfResult<()> {
+    let column = |name: &str| -> DfResult<ArrayRef> {
+        Ok(cast(&columns[schema.index_of(name)?], &DataType::Utf8)?)
+    };
+    let (names, namespaces) = (column("relname")?, column("relnamespace")?);
+    let oid = schema.index_of("oid")?;
+    let (Some(names), Some(namespaces), Some(oids)) = (
+        names.as_any().downcast_ref::<StringArray>(),
+        namespaces.as_any().downcast_ref::<StringArray>(),
+        columns[oid].as_any().downcast_ref::<Int32Array>(),
+    ) else {
+        return Err(DataFusionError::Internal(
+            "pg_class columns have other types".into(),
+        ));
+    };
+    let remapped: Int32Array = (0..oids.len())
+        .map(|i| {
+            let system = namespaces.value(i) == "11";
+            let fixed = SYSTEM_OIDS.iter().find(|(n, _)| *n == names.value(i));
+            match (system, fixed) {
+                (true, Some((_, fixed))) => Some(*fixed),
+                _ => oids.is_valid(i).then(|| oids.value(i)),
+            }
+        })
+        .collect();
+    columns[oid] = Arc::new(remapped);
+    Ok(())
 }

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Drives SQLAlchemy 2 (psycopg dialect) and pandas against a running meshgate
+(MESHGATE_HOST/MESHGATE_PORT, default 127.0.0.1:5433) as analyst: inspect() lists the
+domains, their tables and columns with the table and column comments of the product
+contracts (catalog/*/*.odcs.yaml, or MESHGATE_CATALOG), and pandas.read_sql reads a
+cross-domain join with the expected row count and dtypes.
+
+    cargo run -- serve &   python3 tests/clients/sqlalchemy_pandas.py
+"""
+
+import datetime
+import os
+import sys
+from pathlib import Path
+
+# tests/clients/psycopg.py would shadow the psycopg package the dialect imports
+sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+from sqlalchemy import create_engine, inspect, text  # noqa: E402
+
+HOST = os.environ.get("MESHGATE_HOST", "127.0.0.1")
+PORT = os.environ.get("MESHGATE_PORT", "5433")
+CATALOG = Path(
+    os.environ.get("MESHGATE_CATALOG", Path(__file__).resolve().parents[2] / "catalog")
+)
+
+
+def check(condition, message):
+    if not condition:
+        print(f"FAIL: {message}", file=sys.stderr)
+        sys.exit(1)
+    print(f"ok  {message}")
+
+
+def contracts():
+    """{(domain, table): (table description, {column: description})} from the manifests."""
+    found = {}
+    for manifest in sorted(CATALOG.glob("*/*.odcs.yaml")):
+        contract = yaml.safe_load(manifest.read_text())
+        for model in contract.get("schema", []):
+            columns = {p["name"]: p.get("description") for p in model.get("properties", [])}
+            found[(contract["domain"], model["name"])] = (model.get("description"), columns)
+    return found
+
+
+def main():
+    expected = contracts()
+    check(len(expected) == 8, f"{len(expected)} product tables in the contracts under {CATALOG}")
+    engine = create_engine(f"postgresql+psycopg://analyst:analyst@{HOST}:{PORT}/mesh")
+    inspector = inspect(engine)
+
+    schemas = inspector.get_schema_names()
+    check(
+        {"sales", "customers", "supply", "mesh"} <= set(schemas),
+        f"get_schema_names: {', '.join(schemas)}",
+    )
+
+    for domain in ["sales", "customers", "supply"]:
+        tables = set(inspector.get_table_names(schema=domain))
+        readable = {t for (d, t) in expected if d == domain} - {"supplier"}
+        check(tables == readable, f"get_table_names({domain}): {', '.join(sorted(tables))}")
+    check(
+        "supplier" not in inspector.get_table_names(schema="supply"),
+        "supply.supplier, which analyst may not read, is not listed",
+    )
+
+    for domain, table in [("sales", "orders"), ("customers", "customer"), ("supply", "part")]:
+        description, documented = expected[(domain, table)]
+        comment = inspector.get_table_comment(table, schema=domain)["text"]
+        check(comment == description, f"get_table_comment({domain}.{table}): {comment!r}")
+        columns = inspector.get_columns(table, schema=domain)
+        names = [c["name"] for c in columns]
+        check(names == list(documented), f"get_columns({domain}.{table}): {len(names)} columns")
+        for column in columns:
+            want = documented[column["name"]]
+            if column["comment"] != want:
+                check(False, f"{domain}.{table}.{column['name']} comment {column['comment']!r}")
+        check(True, f"every column of {domain}.{table} carries its contract description")
+
+    types = {c["name"]: type(c["type"]).__name__ for c in inspector.get_columns("orders", "sales")}
+    check(
+        types["o_orderkey"] == "BIGINT"
+        and types["o_totalprice"] == "NUMERIC"
+        and types["o_orderdate"] == "DATE",
+        f"sales.orders column types: {types['o_orderkey']}, {types['o_totalprice']}, "
+        f"{types['o_orderdate']}",
+    )
+
+    with engine.connect() as conn:
+        orders = conn.execute(text("SELECT count(*) FROM sales.orders")).scalar_one()
+        frame = pd.read_sql(
+            text(
+                """SELECT o.o_orderkey, o.o_orderdate, o.o_totalprice, c.c_name,
+                          n.n_name AS nation, c.c_acctbal
+                   FROM sales.orders o
+                   JOIN customers.customer c ON c.c_custkey = o.o_custkey
+                   JOIN customers.nation n ON n.n_nationkey = c.c_nationkey"""
+            ),
+            conn,
+        )
+        per_nation = conn.execute(
+            text(
+                """SELECT n.n_name, count(*) FROM sales.orders o
+                   JOIN customers.customer c ON c.c_custkey = o.o_custkey
+                   JOIN customers.nation n ON n.n_nationkey = c.c_nationkey
+                   GROUP BY n.n_name"""
+            )
+        ).all()
+    check(
+        len(frame) == orders == 15000,
+        f"read_sql of the sales x customers join: {len(frame)} rows, one per order",
+    )
+    dtypes = {name: str(dtype) for name, dtype in frame.dtypes.items()}
+    check(dtypes["o_orderkey"] == "int64", f"o_orderkey dtype {dtypes['o_orderkey']}")
+    check(
+        dtypes["c_name"] in ("object", "str", "string"),
+        f"c_name dtype {dtypes['c_name']}",
+    )
+    check(
+        isinstance(frame["o_orderdate"].iloc[0], datetime.date),
+        f"o_orderdate holds dates ({type(frame['o_orderdate'].iloc[0]).__name__})",
+    )
+    check(
+        str(type(frame["o_totalprice"].iloc[0]).__name__) == "Decimal",
+        "o_totalprice holds Decimals (numeric)",
+    )
+    counted = frame.groupby("nation").size().to_dict()
+    check(
+        counted == dict(per_nation),
+        f"orders per nation in pandas equal the server's GROUP BY ({len(counted)} nations)",
+    )
+    print("sqlalchemy_pandas: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
