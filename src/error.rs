@@ -118,7 +118,8 @@ pub enum Error {
     #[error("{0}")]
     Protocol(String),
 
-    /// A transaction command outside a transaction block.
+    /// A command that needs a transaction block (savepoints, `DECLARE` without `WITH HOLD`)
+    /// ran outside one.
     #[error("{0} can only be used in transaction blocks")]
     NoTransaction(String),
 
@@ -141,10 +142,6 @@ pub enum Error {
     /// A column named in a statement's options is not part of its result.
     #[error("{0}")]
     InvalidColumnReference(String),
-
-    /// A command that needs a transaction block (`DECLARE` without `WITH HOLD`) ran outside one.
-    #[error("{0} can only be used in transaction blocks")]
-    NoTransaction(&'static str),
 
     /// `DECLARE` of a cursor name already in use.
     #[error("cursor \"{0}\" already exists")]
@@ -189,7 +186,6 @@ impl Error {
             Error::Unsupported(_) => "0A000",
             Error::Syntax(_) => "42601",
             Error::InvalidColumnReference(_) => "42P10",
-            Error::NoTransaction(_) => "25P01",
             Error::DuplicateCursor(_) => "42P03",
             Error::UnknownCursor(_) => "34000",
         }

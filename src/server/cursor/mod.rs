@@ -100,7 +100,7 @@ pub async fn declare(
 ) -> Result<Outcome> {
     let in_block = matches!(status, TransactionStatus::Transaction);
     if !in_block && !spec.hold {
-        return Err(Error::NoTransaction("DECLARE CURSOR"));
+        return Err(Error::NoTransaction("DECLARE CURSOR".into()));
     }
     if session.cursors.schema(&spec.name).is_some() {
         return Err(Error::DuplicateCursor(spec.name.clone()));
