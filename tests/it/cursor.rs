@@ -67,6 +67,21 @@ async fn fetched_in_pieces_a_cursor_equals_a_select() {
                 .map(|r| (r.get::<_, i64>(0), r.get::<_, i32>(1))),
         );
     }
+    // DECLARE with a bound parameter (as psycopg's server-side cursors send it)
+    tx.execute(
+        "DECLARE few CURSOR FOR SELECT n_name FROM customers.nation WHERE n_nationkey < $1 ORDER BY n_nationkey",
+        &[&2i64],
+    )
+    .await
+    .unwrap();
+    let names: Vec<String> = tx
+        .query("FETCH ALL FROM few", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["ALGERIA", "ARGENTINA"]);
     tx.commit().await.unwrap();
     assert_eq!(keys.len(), expected.len());
     let first = (
