@@ -10,3 +10,4 @@ mod loader;
 mod object_store;
 mod schema_contract;
 mod server;
+mod server_catalog;

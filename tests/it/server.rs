@@ -19,7 +19,7 @@ use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use crate::common;
 
 /// A server running in the test's runtime; stops when dropped.
-struct TestServer {
+pub(crate) struct TestServer {
     port: u16,
     _stop: oneshot::Sender<()>,
 }
@@ -73,7 +73,7 @@ async fn start(options: ServeOptions) -> TestServer {
     TestServer { port, _stop: stop }
 }
 
-async fn server() -> TestServer {
+pub(crate) async fn server() -> TestServer {
     start(ServeOptions::default()).await
 }
 
@@ -95,11 +95,11 @@ async fn connect_as(
     Ok(client)
 }
 
-async fn connect(server: &TestServer, user: &str) -> Client {
+pub(crate) async fn connect(server: &TestServer, user: &str) -> Client {
     connect_as(server, user, user, "mesh").await.unwrap()
 }
 
-fn code(error: &tokio_postgres::Error) -> SqlState {
+pub(crate) fn code(error: &tokio_postgres::Error) -> SqlState {
     error
         .code()
         .cloned()
@@ -115,7 +115,7 @@ fn message(error: &tokio_postgres::Error) -> String {
 }
 
 /// The text values of a simple query's rows.
-async fn text_rows(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
+pub(crate) async fn text_rows(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
     let messages = client.simple_query(sql).await.unwrap();
     messages
         .iter()
