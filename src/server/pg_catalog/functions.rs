@@ -200,8 +200,14 @@ fn backslash_escaped(pattern: &str, escape: char) -> String {
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         if c == escape {
-            out.push('\\');
-            out.extend(chars.next());
+            match chars.next() {
+                Some(next @ ('%' | '_' | '\\')) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                Some(next) => out.push(next),
+                None => {}
+            }
         } else if c == '\\' {
             out.push_str("\\\\");
         } else {
