@@ -81,7 +81,7 @@ pub fn decode(
     } else {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::InvalidValue("parameter is not valid UTF-8".into()))?;
-        ScalarValue::Utf8(Some(text.to_string()))
+        ScalarValue::Utf8(Some(date_text(text, &target).to_string()))
     };
     if scalar.data_type() == target {
         return Ok(scalar);
@@ -92,6 +92,19 @@ pub fn decode(
             e.find_root()
         ))
     })
+}
+
+/// A date sent in text as PostgreSQL reads it: pgjdbc's `setDate` sends an untyped
+/// `1999-01-01 +00`, whose zone PostgreSQL ignores for a `date`.
+fn date_text<'a>(text: &'a str, target: &DataType) -> &'a str {
+    match (target, text.split_once(' ')) {
+        (DataType::Date32 | DataType::Date64, Some((date, zone)))
+            if zone.starts_with(['+', '-']) =>
+        {
+            date
+        }
+        _ => text,
+    }
 }
 
 /// The Arrow type for a parameter the client typed and DataFusion did not.

@@ -12,4 +12,5 @@ mod loader;
 mod object_store;
 mod schema_contract;
 mod server;
+mod server_catalog;
 mod streaming;

@@ -92,7 +92,7 @@ pub fn compatible(sql: &str) -> Option<Statement> {
         .ok()
         .and_then(|mut statements| {
             let statement = statements.first_mut()?;
-            rewrite::name_registers(statement).then(|| statement.to_string())
+            rewrite::before_compat(statement).then(|| statement.to_string())
         });
     let mut statements = COMPAT.parse(named.as_deref().unwrap_or(sql)).ok()?;
     if statements.len() != 1 {

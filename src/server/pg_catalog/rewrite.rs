@@ -26,6 +26,8 @@ use datafusion::sql::sqlparser::ast::{
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
+use crate::server::pg_catalog::schema::system_oid;
+
 /// The function that turns a `LIKE` pattern with another escape character into one escaped
 /// with backslashes, the only escape DataFusion knows ([`super::functions`]).
 pub const LIKE_PATTERN: &str = "mesh_like_pattern";
@@ -39,18 +41,37 @@ const REGISTERS: &[&str] = &[
     "current_schema",
 ];
 
-/// Gives unaliased special registers in select lists their PostgreSQL column names. Returns
-/// whether anything changed.
-pub fn name_registers(statement: &mut Statement) -> bool {
-    let mut visitor = NameRegisters(false);
+/// The rewrites that must run before the compatibility parser's: gives unaliased special
+/// registers in select lists their PostgreSQL column names, and resolves `'pg_class'::regclass`
+/// (a literal naming a system catalog) to the catalog's fixed oid, as PostgreSQL does by
+/// searching `pg_catalog` first. Returns whether anything changed.
+pub fn before_compat(statement: &mut Statement) -> bool {
+    let mut visitor = BeforeCompat(false);
     let _ = statement.visit(&mut visitor);
     visitor.0
 }
 
-struct NameRegisters(bool);
+struct BeforeCompat(bool);
 
-impl VisitorMut for NameRegisters {
+impl VisitorMut for BeforeCompat {
     type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Cast {
+            expr: operand,
+            data_type,
+            ..
+        } = expr
+            && data_type.to_string().to_lowercase().ends_with("regclass")
+            && let Expr::Value(value) = operand.as_ref()
+            && let Value::SingleQuotedString(name) = &value.value
+            && let Some(oid) = system_oid(name.trim_start_matches("pg_catalog."))
+        {
+            *expr = Expr::Value(Value::Number(oid.to_string(), false).into());
+            self.0 = true;
+        }
+        ControlFlow::Continue(())
+    }
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
         let SetExpr::Select(select) = query.body.as_mut() else {
@@ -262,18 +283,7 @@ fn catalog_oid(catalog: &Expr) -> Option<String> {
     let Value::SingleQuotedString(name) = &value.value else {
         return None;
     };
-    let oid = match name.trim_start_matches("pg_catalog.") {
-        "pg_class" => 1259,
-        "pg_namespace" => 2615,
-        "pg_proc" => 1255,
-        "pg_type" => 1247,
-        "pg_constraint" => 2606,
-        "pg_am" => 2601,
-        "pg_database" => 1262,
-        "pg_authid" => 1260,
-        "pg_tablespace" => 1213,
-        _ => -1,
-    };
+    let oid = system_oid(name.trim_start_matches("pg_catalog.")).unwrap_or(-1);
     Some(oid.to_string())
 }
 
@@ -553,7 +563,7 @@ mod tests {
         let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
             .unwrap()
             .remove(0);
-        name_registers(&mut statement);
+        before_compat(&mut statement);
         inline_functions(&mut statement);
         statement.to_string()
     }
@@ -568,6 +578,16 @@ mod tests {
         assert_eq!(
             rewrite("SELECT current_user AS me"),
             "SELECT current_user AS me"
+        );
+    }
+
+    #[test]
+    fn system_catalog_regclass_literals_are_their_oids() {
+        assert_eq!(
+            rewrite(
+                "SELECT 1 WHERE d.classoid = 'pg_class'::regclass AND x = 'pg_catalog.pg_namespace'::regclass AND y = 'sales.orders'::regclass"
+            ),
+            "SELECT 1 WHERE d.classoid = 1259 AND x = 2615 AND y = 'sales.orders'::REGCLASS"
         );
     }
 

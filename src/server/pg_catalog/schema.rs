@@ -273,6 +273,14 @@ const SYSTEM_OIDS: &[(&str, i32)] = &[
     ("pg_trigger", 2620),
 ];
 
+/// PostgreSQL's oid of the system catalog `name`, if clients may refer to it by oid.
+pub fn system_oid(name: &str) -> Option<i32> {
+    SYSTEM_OIDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, oid)| *oid)
+}
+
 /// Replaces the `oid` of `pg_catalog`'s catalogs in `pg_class` columns by [`SYSTEM_OIDS`].
 fn system_oids(schema: &Schema, columns: &mut [ArrayRef]) -> DfResult<()> {
     let column = |name: &str| -> DfResult<ArrayRef> {
@@ -292,9 +300,8 @@ fn system_oids(schema: &Schema, columns: &mut [ArrayRef]) -> DfResult<()> {
     let remapped: Int32Array = (0..oids.len())
         .map(|i| {
             let system = namespaces.value(i) == "11";
-            let fixed = SYSTEM_OIDS.iter().find(|(n, _)| *n == names.value(i));
-            match (system, fixed) {
-                (true, Some((_, fixed))) => Some(*fixed),
+            match (system, system_oid(names.value(i))) {
+                (true, Some(fixed)) => Some(fixed),
                 _ => oids.is_valid(i).then(|| oids.value(i)),
             }
         })

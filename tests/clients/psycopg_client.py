@@ -4,7 +4,7 @@
 parameters, results checked against the same answer computed another way, governance
 (analyst may not read supply.supplier: 42501) and a refused wrong password.
 
-    cargo run -- serve &   python3 tests/clients/psycopg.py
+    cargo run -- serve &   python3 tests/clients/psycopg_client.py
 """
 
 import datetime
@@ -12,9 +12,7 @@ import os
 import sys
 from decimal import Decimal
 
-# this file is named psycopg.py: import the package, not the script itself
-sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-import psycopg  # noqa: E402
+import psycopg
 
 HOST = os.environ.get("MESHGATE_HOST", "127.0.0.1")
 PORT = int(os.environ.get("MESHGATE_PORT", "5433"))
