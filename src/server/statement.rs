@@ -135,7 +135,9 @@ fn push(statements: &mut Vec<Parsed>, text: &str, tokens: &[&TokenWithSpan]) -> 
                 pg_catalog::regproc_zero(&mut statement);
                 statement
             } else {
-                *standard
+                let mut statement = *standard;
+                pg_catalog::name_registers(&mut statement);
+                statement
             };
             statements.push(Parsed::Query(
                 Box::new(DFStatement::Statement(Box::new(statement))),

@@ -85,6 +85,12 @@ pub fn reads_pg_catalog(statement: &Statement) -> bool {
         .is_break()
 }
 
+/// Gives unaliased special registers (`current_user`, `session_user`, ...) in select lists
+/// their PostgreSQL column names; every query gets this, catalog query or not.
+pub fn name_registers(statement: &mut Statement) {
+    rewrite::before_compat(statement);
+}
+
 /// Re-parses `sql` with the compatibility rewrites and ours ([`rewrite`]); `None` if that
 /// does not give exactly one statement (the caller keeps its own parse then).
 pub fn compatible(sql: &str) -> Option<Statement> {
