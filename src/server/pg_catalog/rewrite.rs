@@ -19,9 +19,10 @@ use std::ops::ControlFlow;
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, CaseWhen, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, GroupByExpr, Ident, LambdaFunction, LambdaFunctionParameter, LambdaSyntax,
-    ObjectName, ObjectNamePart, OneOrManyWithParens, Query, Select, SelectItem, SetExpr, Statement,
-    TableAliasColumnDef, TableFactor, Value, Visit, VisitMut, Visitor, VisitorMut,
+    FunctionArguments, GroupByExpr, Ident, JoinOperator, LambdaFunction, LambdaFunctionParameter,
+    LambdaSyntax, ObjectName, ObjectNamePart, OneOrManyWithParens, Query, Select, SelectItem,
+    SetExpr, Statement, TableAliasColumnDef, TableFactor, Value, Visit, VisitMut, Visitor,
+    VisitorMut, visit_expressions,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -168,6 +169,12 @@ impl VisitorMut for InlineFunctions {
             && let Some(replacement) = inline(function)
         {
             *expr = replacement;
+        }
+        if let Expr::Subquery(query) = expr
+            && reads_empty_catalog(query)
+        {
+            // no row, so the scalar subquery is NULL whatever it selects
+            *expr = Expr::Value(Value::Null.into());
         }
         if let Expr::Subquery(query) = expr
             && aggregate_catalog_subquery(query)
@@ -377,6 +384,47 @@ fn aggregate_catalog_subquery(query: &mut Query) -> bool {
     false
 }
 
+/// `pg_catalog` relations that are empty in meshgate: it has no sequences and no column
+/// defaults.
+const EMPTY_CATALOGS: &[&str] = &["pg_sequence", "pg_attrdef"];
+
+/// Whether `query` is a select without aggregation that reads one of the [`EMPTY_CATALOGS`]
+/// as the first relation of a `FROM` item joined only in ways that cannot add rows, so it
+/// returns no row. SQLAlchemy's column reflection selects from `pg_sequence` with outer
+/// columns in the select list, which DataFusion cannot decorrelate.
+fn reads_empty_catalog(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let ungrouped = matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
+        && select.having.is_none();
+    let aggregates = visit_expressions(&select.projection, |expr| {
+        if is_aggregate(expr) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .is_break();
+    let empty_item = select.from.iter().any(|from| {
+        is_catalog_table(&from.relation)
+            && matches!(&from.relation, TableFactor::Table { name, .. }
+                if name.0.last().and_then(|p| p.as_ident())
+                    .is_some_and(|i| EMPTY_CATALOGS.contains(&i.value.to_lowercase().as_str())))
+            && from.joins.iter().all(|join| {
+                !matches!(
+                    join.join_operator,
+                    JoinOperator::Right(_)
+                        | JoinOperator::RightOuter(_)
+                        | JoinOperator::FullOuter(_)
+                        | JoinOperator::RightSemi(_)
+                        | JoinOperator::RightAnti(_)
+                )
+            })
+    });
+    ungrouped && !aggregates && empty_item
+}
+
 /// Removes the `WHERE` conjuncts of an aggregated subquery that refer only to outer tables
 /// and returns them AND-ed: `(SELECT max(x) FROM t WHERE p AND outer)` is
 /// `CASE WHEN outer THEN (SELECT max(x) FROM t WHERE p) END`.
@@ -569,6 +617,23 @@ mod tests {
     }
 
     #[test]
+    fn subqueries_of_empty_catalogs_are_null() {
+        assert_eq!(
+            rewrite(
+                "SELECT CASE WHEN a.attidentity <> '' THEN (SELECT json_build_object('always', a.attidentity = 'a', 'start', s.seqstart) FROM pg_catalog.pg_sequence s WHERE s.seqrelid = a.attrelid) END FROM pg_attribute a"
+            ),
+            "SELECT CASE WHEN a.attidentity <> '' THEN NULL END FROM pg_attribute a"
+        );
+        // an aggregate over no rows is a row; a right join can add rows
+        for kept in [
+            "SELECT (SELECT count(*) FROM pg_catalog.pg_sequence) FROM t",
+            "SELECT (SELECT c.oid FROM pg_attrdef d RIGHT JOIN pg_class c ON true) FROM t",
+        ] {
+            assert_ne!(rewrite(kept), "SELECT NULL FROM t", "{kept}");
+        }
+    }
+
+    #[test]
     fn registers_are_named_after_themselves() {
         assert_eq!(
             rewrite("SELECT current_user, session_user, user AS u, current_schema"),
@@ -617,15 +682,15 @@ mod tests {
     fn catalog_scalar_subqueries_are_aggregated() {
         assert_eq!(
             rewrite(
-                "SELECT CASE WHEN a.x THEN (SELECT d.adbin FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid) END FROM pg_attribute a"
+                "SELECT CASE WHEN a.x THEN (SELECT t.typname FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid) END FROM pg_attribute a"
             ),
-            "SELECT CASE WHEN a.x THEN (SELECT max(d.adbin) FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid) END FROM pg_attribute a"
+            "SELECT CASE WHEN a.x THEN (SELECT max(t.typname) FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid) END FROM pg_attribute a"
         );
         assert_eq!(
             rewrite(
-                "SELECT (SELECT d.adbin FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid AND a.atthasdef) FROM pg_attribute a"
+                "SELECT (SELECT t.typname FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid AND a.attisdropped) FROM pg_attribute a"
             ),
-            "SELECT CASE WHEN a.atthasdef THEN (SELECT max(d.adbin) FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid) END FROM pg_attribute a"
+            "SELECT CASE WHEN a.attisdropped THEN (SELECT max(t.typname) FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid) END FROM pg_attribute a"
         );
         let user = "SELECT (SELECT o_orderkey FROM sales.orders o WHERE o.k = t.k) FROM t";
         assert_eq!(rewrite(user), user);
