@@ -13,6 +13,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{Field, Schema};
 use meshgate::server::encode::{columns, encode_batch};
+use meshgate::server::time_zone::ShownZone;
 use pgwire::api::results::FieldFormat;
 use tpchgen::generators::LineItemGenerator;
 use tpchgen_arrow::LineItemArrow;
@@ -68,7 +69,9 @@ fn bench(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new(type_name, format_name),
                 &batch,
-                |b, batch| b.iter(|| encode_batch(batch, &columns).expect("encode")),
+                |b, batch| {
+                    b.iter(|| encode_batch(batch, &columns, &ShownZone::default()).expect("encode"))
+                },
             );
         }
     }

@@ -190,5 +190,8 @@ fn session_config() -> SessionConfig {
     let options = config.options_mut();
     options.sql_parser.dialect = Dialect::PostgreSQL;
     options.execution.collect_statistics = true;
+    // as the server reports at login: `now()` and `timestamptz` are in UTC until a session
+    // sets its TimeZone
+    options.execution.time_zone = Some("UTC".into());
     config
 }

@@ -23,8 +23,9 @@ use crate::error::{Error, Result};
 use crate::server::numeric;
 use crate::server::text::{
     NULL_CELL, Text, array_element_text, date_text, decimal_text, float_text, int_text, time_text,
-    timestamp_text,
+    timestamp_text, timestamptz_text,
 };
+use crate::server::time_zone::ShownZone;
 
 /// Days from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
 const PG_EPOCH_DAYS: i32 = 10_957;
@@ -54,7 +55,7 @@ pub enum Kind {
     Bytea,
     /// `date` (Date32, Date64).
     Date,
-    /// `timestamp` or, with a time zone, `timestamptz` (always shown in UTC).
+    /// `timestamp` or, with a time zone, `timestamptz` (text in the session's `TimeZone`).
     Timestamp(bool),
     /// `time`.
     Time,
@@ -195,8 +196,12 @@ pub fn field_infos(columns: &[PgColumn]) -> Vec<FieldInfo> {
         .collect()
 }
 
-/// Encodes one batch into data rows.
-pub fn encode_batch(batch: &RecordBatch, columns: &[PgColumn]) -> Result<Vec<DataRow>> {
+/// Encodes one batch into data rows; `timestamptz` text is shown in `zone`.
+pub fn encode_batch(
+    batch: &RecordBatch,
+    columns: &[PgColumn],
+    zone: &ShownZone,
+) -> Result<Vec<DataRow>> {
     let mut rows: Vec<BytesMut> = (0..batch.num_rows())
         .map(|_| BytesMut::with_capacity(16 * columns.len()))
         .collect();
@@ -209,6 +214,7 @@ pub fn encode_batch(batch: &RecordBatch, columns: &[PgColumn]) -> Result<Vec<Dat
             &array,
             &column.kind,
             column.format == FieldFormat::Binary,
+            zone,
             &mut rows,
         )?;
     }
@@ -243,7 +249,13 @@ macro_rules! each {
 }
 
 /// Encodes `array` (already cast to its kind's canonical type) into `rows[i]`, one cell each.
-fn encode_column(array: &ArrayRef, kind: &Kind, binary: bool, rows: &mut [BytesMut]) -> Result<()> {
+fn encode_column(
+    array: &ArrayRef,
+    kind: &Kind,
+    binary: bool,
+    zone: &ShownZone,
+    rows: &mut [BytesMut],
+) -> Result<()> {
     match (kind, binary) {
         (Kind::Bool, _) => {
             let a: &BooleanArray = array.as_boolean();
@@ -346,11 +358,18 @@ fn encode_column(array: &ArrayRef, kind: &Kind, binary: bool, rows: &mut [BytesM
                 false => date_text(b, a.value(i)),
             })
         }
-        (Kind::Timestamp(tz), _) => {
+        (Kind::Timestamp(false), _) => {
             let a = array.as_primitive::<TimestampMicrosecondType>();
             each!(a, rows, |b, i| match binary {
                 true => b.put_i64(a.value(i) - PG_EPOCH_MICROS),
-                false => timestamp_text(b, a.value(i), *tz),
+                false => timestamp_text(b, a.value(i)),
+            })
+        }
+        (Kind::Timestamp(true), _) => {
+            let a = array.as_primitive::<TimestampMicrosecondType>();
+            each!(a, rows, |b, i| match binary {
+                true => b.put_i64(a.value(i) - PG_EPOCH_MICROS),
+                false => timestamptz_text(b, a.value(i), zone.offset_seconds(a.value(i))),
             })
         }
         (Kind::Time, _) => {
@@ -361,8 +380,8 @@ fn encode_column(array: &ArrayRef, kind: &Kind, binary: bool, rows: &mut [BytesM
             })
         }
         (Kind::Array(element), _) => match array.data_type() {
-            DataType::LargeList(_) => list(array.as_list::<i64>(), element, binary, rows)?,
-            _ => list(array.as_list::<i32>(), element, binary, rows)?,
+            DataType::LargeList(_) => list(array.as_list::<i64>(), element, binary, zone, rows)?,
+            _ => list(array.as_list::<i32>(), element, binary, zone, rows)?,
         },
     }
     Ok(())
@@ -373,11 +392,12 @@ fn list<O: OffsetSizeTrait>(
     array: &GenericListArray<O>,
     element: &Kind,
     binary: bool,
+    zone: &ShownZone,
     rows: &mut [BytesMut],
 ) -> Result<()> {
     let values = array.values();
     let mut cells: Vec<BytesMut> = (0..values.len()).map(|_| BytesMut::new()).collect();
-    encode_column(values, element, binary, &mut cells)?;
+    encode_column(values, element, binary, zone, &mut cells)?;
     let element_oid = element.pg_type().oid();
     let offsets = array.value_offsets();
     each!(array, rows, |b, i| {

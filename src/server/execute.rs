@@ -22,7 +22,9 @@ use crate::error::{Error, Result};
 use crate::server::copy::options::CopyOptions;
 use crate::server::encode::{PgColumn, columns, encode_batch};
 use crate::server::session::Session;
+use crate::server::settings::REPORTED;
 use crate::server::statement::{Command, Savepoint};
+use crate::server::time_zone::ShownZone;
 
 /// What a statement produced.
 pub enum Outcome {
@@ -73,22 +75,26 @@ impl Guard {
 pub struct RowSource {
     stream: SendableRecordBatchStream,
     columns: Vec<PgColumn>,
+    zone: ShownZone,
     guard: Guard,
     /// The command tag for CommandComplete (`SELECT`, `SHOW`, `EXPLAIN`).
     pub tag: &'static str,
 }
 
 impl RowSource {
-    /// A result of `stream`'s batches, encoded as `columns`, under `guard`.
+    /// A result of `stream`'s batches, encoded as `columns` (`timestamptz` text in `zone`),
+    /// under `guard`.
     pub fn new(
         stream: SendableRecordBatchStream,
         columns: Vec<PgColumn>,
+        zone: ShownZone,
         guard: Guard,
         tag: &'static str,
     ) -> RowSource {
         RowSource {
             stream,
             columns,
+            zone,
             guard,
             tag,
         }
@@ -106,7 +112,7 @@ impl RowSource {
         let next = self.guard.run(async { Ok(stream.next().await) }).await?;
         match next {
             None => Ok(None),
-            Some(batch) => Ok(Some(encode_batch(&batch?, &self.columns)?)),
+            Some(batch) => Ok(Some(encode_batch(&batch?, &self.columns, &self.zone)?)),
         }
     }
 }
@@ -137,12 +143,10 @@ pub async fn run_plan(
         return Ok(Outcome::Done(tag.to_string()));
     }
     let columns = columns(&stream.schema(), format);
-    Ok(Outcome::Rows(RowSource {
-        stream,
-        columns,
-        guard,
-        tag,
-    }))
+    let zone = session.shown_zone()?;
+    Ok(Outcome::Rows(RowSource::new(
+        stream, columns, zone, guard, tag,
+    )))
 }
 
 /// Runs a session command. `status` is the transaction status before it; the new one is
@@ -171,12 +175,7 @@ pub fn run_command(
         _ => {}
     }
     let done = |tag: &str| Outcome::Done(tag.to_string());
-    let reportable = |name: &str| {
-        matches!(
-            name,
-            "application_name" | "client_encoding" | "DateStyle" | "TimeZone" | "IntervalStyle"
-        )
-    };
+    let reportable = |name: &str| REPORTED.contains(&name);
     let mut settings = session.settings();
     let outcome = match command {
         Command::Begin => return Ok((done("BEGIN"), TransactionStatus::Transaction)),
@@ -227,6 +226,12 @@ pub fn run_command(
             show(&[&column], vec![StringArray::from(vec![value])], guard)?
         }
     };
+    if matches!(
+        command,
+        Command::Set(..) | Command::Reset(_) | Command::DiscardAll
+    ) {
+        session.use_time_zone(&settings.get("TimeZone")?.1)?;
+    }
     Ok((outcome, status))
 }
 
@@ -244,10 +249,12 @@ fn show(names: &[&str], arrays: Vec<StringArray>, guard: Guard) -> Result<Outcom
     let batch = RecordBatch::try_new(Arc::clone(&schema), arrays)?;
     let columns = columns(&schema, |_| FieldFormat::Text);
     let stream = RecordBatchStreamAdapter::new(schema, futures::stream::iter([Ok(batch)]));
-    Ok(Outcome::Rows(RowSource {
-        stream: Box::pin(stream),
+    let zone = ShownZone::default();
+    Ok(Outcome::Rows(RowSource::new(
+        Box::pin(stream),
         columns,
+        zone,
         guard,
-        tag: "SHOW",
-    }))
+        "SHOW",
+    )))
 }

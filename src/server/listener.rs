@@ -6,7 +6,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use pgwire::api::auth::DefaultServerParameterProvider;
 use pgwire::api::{PgWireServerHandlers, RandomPidSecretKeyGenerator};
 use pgwire::tokio::{TlsAcceptor, process_socket};
 use tokio::net::TcpListener;
@@ -20,7 +19,7 @@ use crate::server::ServeOptions;
 use crate::server::auth::UserVerifiers;
 use crate::server::cancel::{CancelRegistry, MeshCancelHandler};
 use crate::server::handler::QueryHandler;
-use crate::server::startup::{MeshErrors, MeshStartup, StartupShared, server_parameters};
+use crate::server::startup::{LoginParameters, MeshErrors, MeshStartup, StartupShared};
 use crate::server::tls;
 
 /// A bound, not yet running server.
@@ -91,7 +90,6 @@ impl Server {
             .keys()
             .filter_map(|name| Some((name.clone(), Arc::new(config.principal(name)?))))
             .collect();
-        let parameters: DefaultServerParameterProvider = server_parameters();
         let cancels = Arc::new(CancelRegistry::default());
         let shared = Arc::new(StartupShared {
             engine: Arc::new(engine),
@@ -100,7 +98,7 @@ impl Server {
             require_tls: options.require_tls,
             cancels: Arc::clone(&cancels),
             pids: Arc::new(RandomPidSecretKeyGenerator::default()),
-            parameters: Arc::new(parameters),
+            parameters: Arc::new(LoginParameters::new()),
         });
         let listener = TcpListener::bind(&options.listen)
             .await

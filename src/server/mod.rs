@@ -22,6 +22,7 @@ pub mod settings;
 pub mod startup;
 pub mod statement;
 pub mod text;
+pub mod time_zone;
 pub mod tls;
 mod words;
 

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use datafusion::execution::FunctionRegistry;
 use datafusion::prelude::SessionContext;
 use pgwire::api::ClientInfo;
 use pgwire::error::{ErrorInfo, PgWireError};
@@ -12,6 +13,7 @@ use crate::policy::Principal;
 use crate::server::cancel::{QueryCancel, Registration};
 use crate::server::cursor::Cursors;
 use crate::server::settings::Settings;
+use crate::server::time_zone::ShownZone;
 
 /// The state of one authenticated connection.
 pub struct Session {
@@ -46,6 +48,7 @@ impl Session {
         cancel: Arc<QueryCancel>,
         registration: Registration,
         peer: String,
+        settings: Settings,
     ) -> Session {
         Session {
             ctx,
@@ -53,7 +56,7 @@ impl Session {
             cancel,
             peer,
             cursors: Cursors::default(),
-            settings: Mutex::new(Settings::default()),
+            settings: Mutex::new(settings),
             _registration: registration,
         }
     }
@@ -61,6 +64,32 @@ impl Session {
     /// The client settings.
     pub fn settings(&self) -> MutexGuard<'_, Settings> {
         self.settings.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes `zone` (a checked `TimeZone` name) DataFusion's time zone for this session, so
+    /// `now()` and `timestamptz` without an offset use it, as `SET datafusion.execution.time_zone`
+    /// does.
+    pub fn use_time_zone(&self, zone: &str) -> Result<(), Error> {
+        let state = self.ctx.state_ref();
+        let mut state = state.write();
+        state.config_mut().options_mut().execution.time_zone = Some(zone.to_string());
+        let options = Arc::clone(state.config().options());
+        let updated: Vec<_> = state
+            .scalar_functions()
+            .values()
+            .filter_map(|udf| udf.inner().with_updated_config(&options))
+            .collect();
+        for udf in updated {
+            state.register_udf(Arc::new(udf))?;
+        }
+        Ok(())
+    }
+
+    /// The zone `timestamptz` text is shown in: DataFusion's time zone for the session.
+    pub fn shown_zone(&self) -> Result<ShownZone, Error> {
+        let state = self.ctx.state_ref();
+        let state = state.read();
+        ShownZone::named(state.config().options().execution.time_zone.as_deref())
     }
 
     /// The session of an authenticated connection.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::server::time_zone;
 
 /// Settings with their defaults, by canonical (lower-case) name. Names a client spells in any
 /// case map here; the display name is what `SHOW` reports as the column name.
@@ -59,6 +60,18 @@ const READ_ONLY: &[&str] = &[
     "standard_conforming_strings",
 ];
 
+/// Settings PostgreSQL reports to the client (ParameterStatus) when they change.
+pub const REPORTED: &[&str] = &[
+    "application_name",
+    "client_encoding",
+    "DateStyle",
+    "IntervalStyle",
+    "TimeZone",
+];
+
+/// Startup packet parameters that are not settings.
+const NOT_SETTINGS: &[&str] = &["user", "database", "options", "replication"];
+
 /// One session's client settings.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -89,6 +102,37 @@ impl Settings {
         let value = validate(key, value)?;
         self.values.insert(key, value);
         Ok(display)
+    }
+
+    /// The settings a client asks for at login: startup packet parameters that name a
+    /// setting (pgjdbc sends `TimeZone`, `DateStyle`, `extra_float_digits`), and `-c
+    /// name=value` / `--name=value` in `options` (libpq's `PGOPTIONS`). A bad value refuses
+    /// the login (22023), as in PostgreSQL; parameters meshgate does not know are ignored
+    /// with a log line, so a driver's extras do not lock it out.
+    pub fn from_startup<'a>(
+        parameters: impl IntoIterator<Item = (&'a String, &'a String)>,
+    ) -> Result<Settings> {
+        let mut settings = Settings::default();
+        let mut requested: Vec<(String, String)> = Vec::new();
+        let mut options = Vec::new();
+        for (name, value) in parameters {
+            if name == "options" {
+                options = command_line_options(value)?;
+            } else if !NOT_SETTINGS.contains(&name.as_str()) && !name.starts_with("_pq_.") {
+                requested.push((name.clone(), value.clone()));
+            }
+        }
+        // `-c` options win over plain parameters, as in PostgreSQL
+        requested.extend(options);
+        for (name, value) in requested {
+            match known(&name) {
+                Some((key, _, _)) if !READ_ONLY.contains(&key) => {
+                    settings.set(&name, &value)?;
+                }
+                _ => tracing::info!(parameter = name, "startup parameter ignored"),
+            }
+        }
+        Ok(settings)
     }
 
     /// Resets `name` to its default.
@@ -152,16 +196,46 @@ fn validate(key: &str, value: &str) -> Result<String> {
                 "extra_float_digits must be an integer from -15 to 3, not {value}"
             ))),
         },
-        "timezone" => match value.to_ascii_uppercase().as_str() {
-            "UTC" | "ETC/UTC" | "GMT" | "Z" | "+00" | "+00:00" | "0" | "LOCAL" | "DEFAULT" => {
-                Ok("UTC".into())
-            }
-            _ => Err(Error::Unsupported(format!(
-                "TimeZone {value} is not supported; meshgate reports timestamps in UTC"
-            ))),
-        },
+        "timezone" => time_zone::canonical(value),
         _ => Ok(value.to_string()),
     }
+}
+
+/// The `name=value` pairs of a startup `options` string: `-c name=value`, `-cname=value` or
+/// `--name=value`, separated by spaces (`\ ` is a space inside a value).
+fn command_line_options(options: &str) -> Result<Vec<(String, String)>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = options.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_whitespace() => {
+                words.extend((!word.is_empty()).then(|| std::mem::take(&mut word)))
+            }
+            c => word.push(c),
+        }
+    }
+    words.extend((!word.is_empty()).then_some(word));
+    let bad = |word: &str| {
+        Error::InvalidValue(format!(
+            "startup options: cannot read \"{word}\"; write -c name=value (PGOPTIONS=\"-c statement_timeout=5s\")"
+        ))
+    };
+    let mut pairs = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(word) = words.next() {
+        let assignment = match word.as_str() {
+            "-c" => words.next().ok_or_else(|| bad(&word))?,
+            _ => match word.strip_prefix("--").or_else(|| word.strip_prefix("-c")) {
+                Some(rest) => rest.to_string(),
+                None => return Err(bad(&word)),
+            },
+        };
+        let (name, value) = assignment.split_once('=').ok_or_else(|| bad(&assignment))?;
+        pairs.push((name.replace('-', "_"), value.to_string()));
+    }
+    Ok(pairs)
 }
 
 /// A PostgreSQL duration: a number of milliseconds, or a number with a unit (`us`, `ms`,
@@ -195,6 +269,8 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     #[test]
@@ -203,6 +279,35 @@ mod tests {
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("1min").unwrap(), Duration::from_secs(60));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn startup_parameters_and_options() {
+        let parameters: HashMap<String, String> = [
+            ("user", "analyst"),
+            ("database", "mesh"),
+            ("TimeZone", "Europe/Berlin"),
+            ("extra_float_digits", "3"),
+            ("geqo", "on"),
+            (
+                "options",
+                "-c statement_timeout=5s --application-name=my\\ app",
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let settings = Settings::from_startup(&parameters).unwrap();
+        assert_eq!(settings.get("TimeZone").unwrap().1, "Europe/Berlin");
+        assert_eq!(settings.get("extra_float_digits").unwrap().1, "3");
+        assert_eq!(settings.statement_timeout(), Some(Duration::from_secs(5)));
+        assert_eq!(settings.get("application_name").unwrap().1, "my app");
+        let bad_zone: HashMap<String, String> =
+            [("TimeZone".to_string(), "Nowhere/Land".to_string())].into();
+        assert!(Settings::from_startup(&bad_zone).is_err());
+        let bad_options: HashMap<String, String> =
+            [("options".to_string(), "statement_timeout=5s".to_string())].into();
+        assert!(Settings::from_startup(&bad_options).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! checks, then SCRAM-SHA-256 through pgwire, then the connection's session. A fresh handler
 //! is built for every connection.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use futures::Sink;
 use pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use pgwire::api::auth::sasl::scram::ScramAuth;
-use pgwire::api::auth::{DefaultServerParameterProvider, StartupHandler};
+use pgwire::api::auth::{DefaultServerParameterProvider, ServerParameterProvider, StartupHandler};
 use pgwire::api::{
     ClientInfo, ErrorHandler, METADATA_USER, PgWireConnectionState, PidSecretKeyGenerator,
 };
@@ -23,6 +23,7 @@ use crate::policy::Principal;
 use crate::server::auth::UserVerifiers;
 use crate::server::cancel::{CancelRegistry, QueryCancel};
 use crate::server::session::{Session, to_pg};
+use crate::server::settings::{REPORTED, Settings};
 
 /// The one database meshgate serves.
 pub const DATABASE: &str = "mesh";
@@ -42,7 +43,7 @@ pub struct StartupShared {
     /// Process ids and secret keys for BackendKeyData, shared so pids are unique.
     pub pids: Arc<dyn PidSecretKeyGenerator>,
     /// Parameters reported at login.
-    pub parameters: Arc<DefaultServerParameterProvider>,
+    pub parameters: Arc<LoginParameters>,
 }
 
 impl Debug for StartupShared {
@@ -54,21 +55,49 @@ impl Debug for StartupShared {
     }
 }
 
-/// The parameters meshgate reports at login.
-pub fn server_parameters() -> DefaultServerParameterProvider {
-    let mut parameters = DefaultServerParameterProvider::default();
-    parameters.server_version = format!("17.0 (meshgate {})", env!("CARGO_PKG_VERSION"));
-    parameters.is_superuser = false;
-    parameters.default_transaction_read_only = true;
-    parameters.time_zone = "UTC".into();
-    parameters.date_style = "ISO, MDY".into();
-    parameters
+/// The parameters meshgate reports at login: the server's, and the client's own settings
+/// from its startup packet (`TimeZone`, `application_name`, ...) where it asked for them.
+#[derive(Debug)]
+pub struct LoginParameters(DefaultServerParameterProvider);
+
+impl LoginParameters {
+    /// meshgate's server parameters.
+    pub fn new() -> LoginParameters {
+        let mut parameters = DefaultServerParameterProvider::default();
+        parameters.server_version = format!("17.0 (meshgate {})", env!("CARGO_PKG_VERSION"));
+        parameters.is_superuser = false;
+        parameters.default_transaction_read_only = true;
+        parameters.time_zone = "UTC".into();
+        parameters.date_style = "ISO, MDY".into();
+        LoginParameters(parameters)
+    }
+}
+
+impl Default for LoginParameters {
+    fn default() -> LoginParameters {
+        LoginParameters::new()
+    }
+}
+
+impl ServerParameterProvider for LoginParameters {
+    fn server_parameters<C: ClientInfo>(&self, client: &C) -> Option<HashMap<String, String>> {
+        let mut parameters = self.0.server_parameters(client)?;
+        // checked before authentication, so this succeeds
+        if let Ok(settings) = Settings::from_startup(client.metadata()) {
+            for name in REPORTED {
+                if let Ok((display, value)) = settings.get(name) {
+                    parameters.insert(display.to_string(), value);
+                }
+            }
+        }
+        Some(parameters)
+    }
 }
 
 /// The startup handler of one connection.
 pub struct MeshStartup {
     shared: Arc<StartupShared>,
-    sasl: SASLAuthStartupHandler<DefaultServerParameterProvider>,
+    sasl: SASLAuthStartupHandler<LoginParameters>,
     over_limit: Option<usize>,
 }
 
@@ -105,6 +134,7 @@ impl MeshStartup {
         if database != DATABASE {
             return Err(Error::UnknownDatabase(database));
         }
+        Settings::from_startup(&startup.parameters)?;
         Ok(())
     }
 
@@ -120,18 +150,22 @@ impl MeshStartup {
             .get(&user)
             .cloned()
             .ok_or_else(|| Error::AuthFailed(user.clone()))?;
+        let settings = Settings::from_startup(client.metadata())?;
         let ctx = self.shared.engine.session(Arc::clone(&principal))?;
         crate::server::pg_catalog::install(&ctx, &principal)?;
         let cancel = Arc::new(QueryCancel::default());
         let (pid, secret) = client.pid_and_secret_key();
         let registration = self.shared.cancels.register(pid, &secret, &cancel);
-        client.session_extensions().insert(Session::new(
+        let session = Session::new(
             ctx,
             principal,
             cancel,
             registration,
             client.socket_addr().to_string(),
-        ));
+            settings,
+        );
+        session.use_time_zone(&session.settings().get("TimeZone")?.1)?;
+        client.session_extensions().insert(session);
         tracing::info!(user, pid, peer = %client.socket_addr(), tls = client.is_secure(), "login");
         Ok(())
     }

@@ -142,13 +142,31 @@ pub(crate) fn time_text(buf: &mut BytesMut, micros: i64) {
     }
 }
 
-pub(crate) fn timestamp_text(buf: &mut BytesMut, micros: i64, tz: bool) {
+/// A `timestamp` (without time zone) as PostgreSQL writes it.
+pub(crate) fn timestamp_text(buf: &mut BytesMut, micros: i64) {
     let day = micros.div_euclid(86_400_000_000);
     date_text(buf, day as i32);
     buf.put_u8(b' ');
     time_text(buf, micros.rem_euclid(86_400_000_000));
-    if tz {
-        buf.put_slice(b"+00");
+}
+
+/// A `timestamptz` shown at `offset` seconds from UTC: the local time, then the offset as
+/// `+HH`, `+HH:MM` or `+HH:MM:SS`.
+pub(crate) fn timestamptz_text(buf: &mut BytesMut, utc_micros: i64, offset: i32) {
+    timestamp_text(
+        buf,
+        utc_micros.saturating_add(i64::from(offset) * 1_000_000),
+    );
+    buf.put_u8(if offset < 0 { b'-' } else { b'+' });
+    let seconds = offset.unsigned_abs();
+    padded(buf, seconds / 3600, 2);
+    if !seconds.is_multiple_of(3600) {
+        buf.put_u8(b':');
+        padded(buf, seconds / 60 % 60, 2);
+        if !seconds.is_multiple_of(60) {
+            buf.put_u8(b':');
+            padded(buf, seconds % 60, 2);
+        }
     }
 }
 
@@ -168,8 +186,20 @@ mod tests {
         assert_eq!(text(|b| date_text(b, 10_957 + 59)), "2000-02-29");
         assert_eq!(text(|b| date_text(b, -719_163)), "0001-12-31 BC");
         assert_eq!(
-            text(|b| timestamp_text(b, 1_500_000, true)),
+            text(|b| timestamptz_text(b, 1_500_000, 0)),
             "1970-01-01 00:00:01.5+00"
+        );
+        assert_eq!(
+            text(|b| timestamp_text(b, -1)),
+            "1969-12-31 23:59:59.999999"
+        );
+        assert_eq!(
+            text(|b| timestamptz_text(b, 0, 19_800)),
+            "1970-01-01 05:30:00+05:30"
+        );
+        assert_eq!(
+            text(|b| timestamptz_text(b, 0, -3600)),
+            "1969-12-31 23:00:00-01"
         );
         assert_eq!(text(|b| time_text(b, 3_723_000_001)), "01:02:03.000001");
         assert_eq!(text(|b| date_text(b, 2_932_896)), "9999-12-31");

@@ -14,3 +14,4 @@ mod schema_contract;
 mod server;
 mod server_catalog;
 mod streaming;
+mod time_zone;

@@ -77,22 +77,39 @@ pub(crate) async fn server() -> TestServer {
     start(ServeOptions::default()).await
 }
 
+/// Connection settings for `user` on the test server.
+pub(crate) fn client_config(
+    server: &TestServer,
+    user: &str,
+    password: &str,
+    database: &str,
+) -> tokio_postgres::Config {
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host("127.0.0.1")
+        .port(server.port)
+        .user(user)
+        .password(password)
+        .dbname(database);
+    config
+}
+
+/// Connects with `config`, driving the connection in the background.
+pub(crate) async fn connect_with(
+    config: &tokio_postgres::Config,
+) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(NoTls).await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
 async fn connect_as(
     server: &TestServer,
     user: &str,
     password: &str,
     database: &str,
 ) -> Result<Client, tokio_postgres::Error> {
-    let (client, connection) = tokio_postgres::Config::new()
-        .host("127.0.0.1")
-        .port(server.port)
-        .user(user)
-        .password(password)
-        .dbname(database)
-        .connect(NoTls)
-        .await?;
-    tokio::spawn(connection);
-    Ok(client)
+    connect_with(&client_config(server, user, password, database)).await
 }
 
 pub(crate) async fn connect(server: &TestServer, user: &str) -> Client {

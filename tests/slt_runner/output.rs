@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
 use meshgate::server::encode::{columns, encode_batch};
+use meshgate::server::time_zone::ShownZone;
 use pgwire::api::results::FieldFormat;
 use sqllogictest::{DBOutput, DefaultColumnType};
 
@@ -79,7 +80,7 @@ impl From<meshgate::Error> for SqlError {
 /// for NULL.
 pub fn text_cells(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>, SqlError> {
     let columns = columns(&batch.schema(), |_| FieldFormat::Text);
-    let rows = encode_batch(batch, &columns)?;
+    let rows = encode_batch(batch, &columns, &ShownZone::default())?;
     Ok(rows
         .iter()
         .map(|row| {

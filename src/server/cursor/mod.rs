@@ -171,6 +171,7 @@ pub async fn run(
     Ok(Outcome::Rows(RowSource::new(
         Box::pin(fetch),
         columns,
+        session.shown_zone()?,
         guard,
         "FETCH",
     )))
