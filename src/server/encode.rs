@@ -309,7 +309,7 @@ fn encode_column(
                 true => {
                     text.clear();
                     decimal_text(&mut text, a.value(i), scale);
-                    numeric::write_binary(b, std::str::from_utf8(&text).unwrap_or_default());
+                    numeric::write_binary(b, &text);
                 }
                 false => decimal_text(b, a.value(i), scale),
             })
@@ -326,7 +326,7 @@ fn encode_column(
             each!(array, rows, |b, i| {
                 text.clear();
                 let _ = write!(text, "{}", formatter.value(i));
-                numeric::write_binary(b, &text);
+                numeric::write_binary(b, text.as_bytes());
             })
         }
         (Kind::Text, _) => match array.data_type() {

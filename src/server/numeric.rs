@@ -7,27 +7,31 @@ const POSITIVE: u16 = 0x0000;
 const NEGATIVE: u16 = 0x4000;
 const NAN: u16 = 0xC000;
 
-/// Writes the decimal `text` (`-123.4500`, `NaN`) as a binary numeric.
-pub fn write_binary(buf: &mut BytesMut, text: &str) {
-    if text.eq_ignore_ascii_case("nan") {
+/// Writes the decimal `text` (ASCII `-123.4500`, `NaN`) as a binary numeric.
+pub fn write_binary(buf: &mut BytesMut, text: &[u8]) {
+    if text.eq_ignore_ascii_case(b"nan") {
         buf.put_slice(&[0, 0, 0, 0]);
         buf.put_u16(NAN);
         buf.put_u16(0);
         return;
     }
-    let (negative, unsigned) = match text.strip_prefix('-') {
+    let (negative, unsigned) = match text.strip_prefix(b"-") {
         Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
+        None => (false, text.strip_prefix(b"+").unwrap_or(text)),
     };
-    let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-    let int_part = int_part.trim_start_matches('0');
+    let (int_part, frac_part) = match unsigned.iter().position(|&c| c == b'.') {
+        Some(dot) => (&unsigned[..dot], &unsigned[dot + 1..]),
+        None => (unsigned, &[][..]),
+    };
+    let zeros = int_part.iter().take_while(|&&c| c == b'0').count();
+    let int_part = &int_part[zeros..];
     let dscale = frac_part.len() as u16;
     // pad the integer part on the left and the fraction on the right to groups of four
     let int_pad = (4 - int_part.len() % 4) % 4;
     let frac_pad = (4 - frac_part.len() % 4) % 4;
     let digits: Vec<u8> = std::iter::repeat_n(b'0', int_pad)
-        .chain(int_part.bytes())
-        .chain(frac_part.bytes())
+        .chain(int_part.iter().copied())
+        .chain(frac_part.iter().copied())
         .chain(std::iter::repeat_n(b'0', frac_pad))
         .map(|c| c.wrapping_sub(b'0'))
         .collect();
@@ -104,14 +108,14 @@ mod tests {
 
     fn round_trip(text: &str) -> String {
         let mut buf = BytesMut::new();
-        write_binary(&mut buf, text);
+        write_binary(&mut buf, text.as_bytes());
         read_binary(&buf).unwrap()
     }
 
     #[test]
     fn writes_postgresql_layout() {
         let mut buf = BytesMut::new();
-        write_binary(&mut buf, "-12345.678");
+        write_binary(&mut buf, b"-12345.678");
         // ndigits 3, weight 1, negative, dscale 3, digits 1 2345 6780
         assert_eq!(
             buf.to_vec(),
