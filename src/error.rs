@@ -58,8 +58,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// An error from the query engine.
-    #[error(transparent)]
+    /// An error from the query engine (a meshgate error raised inside it, such as a
+    /// function's, shows as itself).
+    #[error("{}", engine_message(.0))]
     DataFusion(#[from] DataFusionError),
 
     /// An error from Arrow while writing or formatting data.
@@ -199,6 +200,17 @@ impl From<Error> for DataFusionError {
             Error::DataFusion(inner) => inner,
             other => DataFusionError::External(Box::new(other)),
         }
+    }
+}
+
+/// The message of a DataFusion error: a meshgate error carried through the engine shows
+/// without DataFusion's "External error: " wrapping.
+fn engine_message(error: &DataFusionError) -> String {
+    match error.find_root() {
+        DataFusionError::External(inner) if inner.downcast_ref::<Error>().is_some() => {
+            inner.to_string()
+        }
+        _ => error.to_string(),
     }
 }
 

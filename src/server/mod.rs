@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod cancel;
 pub mod copy;
+pub mod current_setting;
 pub mod cursor;
 pub mod encode;
 pub mod execute;

@@ -27,7 +27,7 @@ pub struct Session {
     pub peer: String,
     /// The open cursors.
     pub cursors: Cursors,
-    settings: Mutex<Settings>,
+    settings: Arc<Mutex<Settings>>,
     _registration: Registration,
 }
 
@@ -56,7 +56,7 @@ impl Session {
             cancel,
             peer,
             cursors: Cursors::default(),
-            settings: Mutex::new(settings),
+            settings: Arc::new(Mutex::new(settings)),
             _registration: registration,
         }
     }
@@ -64,6 +64,11 @@ impl Session {
     /// The client settings.
     pub fn settings(&self) -> MutexGuard<'_, Settings> {
         self.settings.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The client settings, shared with `current_setting()`.
+    pub fn shared_settings(&self) -> Arc<Mutex<Settings>> {
+        Arc::clone(&self.settings)
     }
 
     /// Makes `zone` (a checked `TimeZone` name) DataFusion's time zone for this session, so

@@ -37,6 +37,7 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ("search_path", "search_path", "public"),
     ("server_encoding", "server_encoding", "UTF8"),
     ("server_version", "server_version", "17.0"),
+    ("server_version_num", "server_version_num", "170000"),
     (
         "standard_conforming_strings",
         "standard_conforming_strings",
@@ -57,6 +58,7 @@ const READ_ONLY: &[&str] = &[
     "integer_datetimes",
     "server_encoding",
     "server_version",
+    "server_version_num",
     "standard_conforming_strings",
 ];
 

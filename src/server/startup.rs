@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::policy::Principal;
 use crate::server::auth::UserVerifiers;
 use crate::server::cancel::{CancelRegistry, QueryCancel};
+use crate::server::current_setting;
 use crate::server::session::{Session, to_pg};
 use crate::server::settings::{REPORTED, Settings};
 
@@ -165,6 +166,7 @@ impl MeshStartup {
             settings,
         );
         session.use_time_zone(&session.settings().get("TimeZone")?.1)?;
+        current_setting::register(&session.ctx, session.shared_settings());
         client.session_extensions().insert(session);
         tracing::info!(user, pid, peer = %client.socket_addr(), tls = client.is_secure(), "login");
         Ok(())

@@ -2,7 +2,8 @@
 """Drives psycopg 3 against a running meshgate (MESHGATE_HOST/MESHGATE_PORT, default
 127.0.0.1:5433): simple and server-side prepared queries with int, text, numeric and date
 parameters, results checked against the same answer computed another way, governance
-(analyst may not read supply.supplier: 42501) and a refused wrong password.
+(analyst may not read supply.supplier: 42501), cancel and statement_timeout of a streaming
+query (57014, the connection goes on) and a refused wrong password.
 
     cargo run -- serve &   python3 tests/clients/psycopg_client.py
 """
@@ -10,6 +11,8 @@ parameters, results checked against the same answer computed another way, govern
 import datetime
 import os
 import sys
+import threading
+import time
 from decimal import Decimal
 
 import psycopg
@@ -155,6 +158,31 @@ def main():
     with connect("admin", autocommit=True) as conn, conn.cursor() as cur:
         suppliers = one(cur, "SELECT count(*) FROM supply.supplier")[0]
         check(suppliers == 100, f"admin reads supply.supplier: {suppliers} rows")
+
+    # cancel (psql's Ctrl-C, psycopg's conn.cancel()) and statement_timeout stop a query whose
+    # rows are streaming: an endless cross join, stopped one second in
+    endless = "SELECT a.o_orderkey, b.o_comment FROM sales.orders a CROSS JOIN sales.orders b"
+    with connect("analyst", autocommit=True) as conn:
+        for how in ("cancel", "statement_timeout"):
+            if how == "cancel":
+                timer = threading.Timer(1.0, conn.cancel)
+                timer.start()
+            else:
+                conn.execute("SET statement_timeout = '1s'")
+            started = time.monotonic()
+            try:
+                with conn.cursor() as cur:
+                    for _ in cur.stream(endless):
+                        pass
+                check(False, f"{how}: the endless query ended by itself")
+            except psycopg.errors.QueryCanceled as e:
+                seconds = time.monotonic() - started
+                check(
+                    e.sqlstate == "57014" and seconds < 60,
+                    f"{how} stops a streaming query: 57014 after {seconds:.2f} s",
+                )
+            conn.execute("RESET statement_timeout")
+            check(one(conn.cursor(), "SELECT 1")[0] == 1, f"... and the connection goes on after {how}")
 
     try:
         connect("analyst", password="wrong").close()

@@ -7,7 +7,9 @@ use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
-use crate::server::{TestServer, client_config, code, connect, connect_with, server, text_rows};
+use crate::server::{
+    TestServer, client_config, code, connect, connect_with, message, server, text_rows,
+};
 
 const SUMMER: &str = "SELECT '2024-07-01 10:00:00+00'::timestamptz AS t";
 
@@ -50,6 +52,10 @@ async fn set_time_zone_changes_text_not_instants() {
         .await
         .unwrap();
     assert_eq!(text(&client, "SHOW timezone").await, "Europe/Berlin");
+    assert_eq!(
+        text(&client, "SELECT current_setting('TimeZone')").await,
+        "Europe/Berlin"
+    );
     // daylight saving time in summer, standard time in winter
     assert_eq!(text(&client, SUMMER).await, "2024-07-01 12:00:00+02");
     assert_eq!(
@@ -111,4 +117,37 @@ async fn startup_options_set_the_session() {
     // the server goes on serving
     let again = connect(&server, "analyst").await;
     assert_eq!(text(&again, "SHOW TimeZone").await, "UTC");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn current_setting_answers_what_show_answers() {
+    let server = server().await;
+    let client = connect(&server, "analyst").await;
+    client
+        .batch_execute("SET statement_timeout = '2s'")
+        .await
+        .unwrap();
+    let rows = text_rows(
+        &client,
+        "SELECT current_setting('statement_timeout'), current_setting('server_version_num'), \
+         current_setting('no_such_setting', true) IS NULL",
+    )
+    .await;
+    assert_eq!(
+        rows[0],
+        [
+            Some("2000ms".into()),
+            Some("170000".into()),
+            Some("t".into())
+        ]
+    );
+    let error = client
+        .simple_query("SELECT current_setting('no_such_setting')")
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), SqlState::UNDEFINED_OBJECT);
+    assert_eq!(
+        message(&error),
+        "unrecognized configuration parameter \"no_such_setting\""
+    );
 }

@@ -107,6 +107,34 @@ public class MeshJdbc {
             } catch (SQLException e) {
                 check("42501".equals(e.getSQLState()), "supply.supplier is denied: " + e.getSQLState());
             }
+
+            // setQueryTimeout (DBeaver's and most tools' timeout) cancels through a
+            // CancelRequest: an endless cross join is stopped while its rows stream
+            try (Statement st = conn.createStatement()) {
+                st.setQueryTimeout(1);
+                long started = System.nanoTime();
+                try (ResultSet rs = st.executeQuery(
+                        "SELECT a.o_orderkey, b.o_comment FROM sales.orders a CROSS JOIN sales.orders b")) {
+                    while (rs.next()) { }
+                    check(false, "the endless query ended by itself");
+                } catch (SQLException e) {
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    check("57014".equals(e.getSQLState()),
+                        String.format("setQueryTimeout(1) cancels a streaming query: %s after %.2f s", e.getSQLState(), seconds));
+                }
+            }
+            check(count(conn, "SELECT count(*) FROM customers.region") == 5,
+                "the connection goes on after the cancel");
+
+            // pgjdbc sends the JVM's zone as TimeZone at login; timestamptz values stay instants
+            try (Statement st = conn.createStatement();
+                    ResultSet rs = st.executeQuery(
+                        "SELECT current_setting('TimeZone'), '2024-07-01 10:00:00+00'::timestamptz")) {
+                rs.next();
+                java.time.OffsetDateTime t = rs.getObject(2, java.time.OffsetDateTime.class);
+                check(t.toInstant().equals(java.time.Instant.parse("2024-07-01T10:00:00Z")),
+                    "timestamptz read back as the same instant with TimeZone " + rs.getString(1));
+            }
         }
         System.out.println("jdbc: all checks passed");
     }
