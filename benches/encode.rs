@@ -13,6 +13,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{Field, Schema};
 use meshgate::server::encode::{columns, encode_batch};
+use meshgate::server::text::FloatDigits;
 use pgwire::api::results::FieldFormat;
 use tpchgen::generators::LineItemGenerator;
 use tpchgen_arrow::LineItemArrow;
@@ -64,7 +65,7 @@ fn bench(c: &mut Criterion) {
         let batch = RecordBatch::try_new(Arc::clone(&schema), vec![array]).expect("batch");
         for (format_name, format) in [("text", FieldFormat::Text), ("binary", FieldFormat::Binary)]
         {
-            let columns = columns(&schema, |_| format);
+            let columns = columns(&schema, |_| format, FloatDigits::default());
             group.bench_with_input(
                 BenchmarkId::new(type_name, format_name),
                 &batch,

@@ -22,8 +22,8 @@ use pgwire::messages::data::DataRow;
 use crate::error::{Error, Result};
 use crate::server::numeric;
 use crate::server::text::{
-    NULL_CELL, Text, array_element_text, date_text, decimal_text, float_text, int_text, time_text,
-    timestamp_text,
+    FloatDigits, NULL_CELL, Text, array_element_text, date_text, decimal_text, float4_text,
+    float8_text, int_text, time_text, timestamp_text,
 };
 
 /// Days from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
@@ -158,12 +158,13 @@ impl Kind {
     }
 }
 
-/// One result column: name, kind and wire format.
+/// One result column: name, kind, wire format, and how its floats print in text.
 #[derive(Debug, Clone)]
 pub struct PgColumn {
     name: String,
     kind: Kind,
     format: FieldFormat,
+    floats: FloatDigits,
 }
 
 impl PgColumn {
@@ -173,8 +174,13 @@ impl PgColumn {
     }
 }
 
-/// The columns of a result, in order.
-pub fn columns(schema: &Schema, format: impl Fn(usize) -> FieldFormat) -> Vec<PgColumn> {
+/// The columns of a result, in order; `floats` is the session's `extra_float_digits` style
+/// (resolved once here, not per value).
+pub fn columns(
+    schema: &Schema,
+    format: impl Fn(usize) -> FieldFormat,
+    floats: FloatDigits,
+) -> Vec<PgColumn> {
     schema
         .fields()
         .iter()
@@ -183,6 +189,7 @@ pub fn columns(schema: &Schema, format: impl Fn(usize) -> FieldFormat) -> Vec<Pg
             name: field.name().clone(),
             kind: Kind::of(field.data_type()),
             format: format(i),
+            floats,
         })
         .collect()
 }
@@ -205,12 +212,8 @@ pub fn encode_batch(batch: &RecordBatch, columns: &[PgColumn]) -> Result<Vec<Dat
             Some(target) => cast(array, &target)?,
             None => Arc::clone(array),
         };
-        encode_column(
-            &array,
-            &column.kind,
-            column.format == FieldFormat::Binary,
-            &mut rows,
-        )?;
+        let binary = column.format == FieldFormat::Binary;
+        encode_column(&array, &column.kind, binary, column.floats, &mut rows)?;
     }
     let field_count = i16::try_from(columns.len())
         .map_err(|_| Error::Unsupported("more than 32767 result columns".into()))?;
@@ -243,7 +246,13 @@ macro_rules! each {
 }
 
 /// Encodes `array` (already cast to its kind's canonical type) into `rows[i]`, one cell each.
-fn encode_column(array: &ArrayRef, kind: &Kind, binary: bool, rows: &mut [BytesMut]) -> Result<()> {
+fn encode_column(
+    array: &ArrayRef,
+    kind: &Kind,
+    binary: bool,
+    floats: FloatDigits,
+    rows: &mut [BytesMut],
+) -> Result<()> {
     match (kind, binary) {
         (Kind::Bool, _) => {
             let a: &BooleanArray = array.as_boolean();
@@ -283,11 +292,11 @@ fn encode_column(array: &ArrayRef, kind: &Kind, binary: bool, rows: &mut [BytesM
         }
         (Kind::Float4, false) => {
             let a = array.as_primitive::<Float32Type>();
-            each!(a, rows, |b, i| float_text(b, f64::from(a.value(i))))
+            each!(a, rows, |b, i| float4_text(b, a.value(i), floats))
         }
         (Kind::Float8, false) => {
             let a = array.as_primitive::<Float64Type>();
-            each!(a, rows, |b, i| float_text(b, a.value(i)))
+            each!(a, rows, |b, i| float8_text(b, a.value(i), floats))
         }
         (Kind::Numeric, _) if matches!(array.data_type(), DataType::Decimal128(..)) => {
             let a = array.as_primitive::<Decimal128Type>();
@@ -361,8 +370,8 @@ fn encode_column(array: &ArrayRef, kind: &Kind, binary: bool, rows: &mut [BytesM
             })
         }
         (Kind::Array(element), _) => match array.data_type() {
-            DataType::LargeList(_) => list(array.as_list::<i64>(), element, binary, rows)?,
-            _ => list(array.as_list::<i32>(), element, binary, rows)?,
+            DataType::LargeList(_) => list(array.as_list::<i64>(), element, binary, floats, rows)?,
+            _ => list(array.as_list::<i32>(), element, binary, floats, rows)?,
         },
     }
     Ok(())
@@ -373,11 +382,12 @@ fn list<O: OffsetSizeTrait>(
     array: &GenericListArray<O>,
     element: &Kind,
     binary: bool,
+    floats: FloatDigits,
     rows: &mut [BytesMut],
 ) -> Result<()> {
     let values = array.values();
     let mut cells: Vec<BytesMut> = (0..values.len()).map(|_| BytesMut::new()).collect();
-    encode_column(values, element, binary, &mut cells)?;
+    encode_column(values, element, binary, floats, &mut cells)?;
     let element_oid = element.pg_type().oid();
     let offsets = array.value_offsets();
     each!(array, rows, |b, i| {

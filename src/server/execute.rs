@@ -23,6 +23,7 @@ use crate::server::copy::options::CopyOptions;
 use crate::server::encode::{PgColumn, columns, encode_batch};
 use crate::server::session::Session;
 use crate::server::statement::{Command, Savepoint};
+use crate::server::text::FloatDigits;
 
 /// What a statement produced.
 pub enum Outcome {
@@ -136,7 +137,8 @@ pub async fn run_plan(
         }
         return Ok(Outcome::Done(tag.to_string()));
     }
-    let columns = columns(&stream.schema(), format);
+    let floats = session.settings().float_digits();
+    let columns = columns(&stream.schema(), format, floats);
     Ok(Outcome::Rows(RowSource {
         stream,
         columns,
@@ -242,7 +244,7 @@ fn show(names: &[&str], arrays: Vec<StringArray>, guard: Guard) -> Result<Outcom
         .map(|a| Arc::new(a) as Arc<dyn datafusion::arrow::array::Array>)
         .collect();
     let batch = RecordBatch::try_new(Arc::clone(&schema), arrays)?;
-    let columns = columns(&schema, |_| FieldFormat::Text);
+    let columns = columns(&schema, |_| FieldFormat::Text, FloatDigits::default());
     let stream = RecordBatchStreamAdapter::new(schema, futures::stream::iter([Ok(batch)]));
     Ok(Outcome::Rows(RowSource {
         stream: Box::pin(stream),

@@ -23,6 +23,7 @@ use crate::server::handler::{err, format_of};
 use crate::server::params;
 use crate::server::session::Session;
 use crate::server::statement::{Command, Parsed, parse};
+use crate::server::text::FloatDigits;
 
 /// A statement prepared by Parse.
 #[derive(Debug, Clone)]
@@ -177,10 +178,12 @@ impl QueryParser for Parser {
             }
             Prepared::Command(_) | Prepared::Copy(..) | Prepared::Declare(..) => vec![],
             Prepared::Cursor(_, None) => vec![],
-            Prepared::Cursor(_, Some(schema)) => field_infos(&columns(schema, format)),
+            Prepared::Cursor(_, Some(schema)) => {
+                field_infos(&columns(schema, format, FloatDigits::default()))
+            }
             Prepared::Query(query) => {
                 let schema = query.plan.schema().as_arrow().clone();
-                field_infos(&columns(&schema, format))
+                field_infos(&columns(&schema, format, FloatDigits::default()))
             }
         })
     }
@@ -192,5 +195,9 @@ fn show_columns(names: &[&str]) -> Vec<crate::server::encode::PgColumn> {
         .iter()
         .map(|n| Field::new(*n, DataType::Utf8, false))
         .collect();
-    columns(&Schema::new(fields), |_| FieldFormat::Text)
+    columns(
+        &Schema::new(fields),
+        |_| FieldFormat::Text,
+        FloatDigits::default(),
+    )
 }

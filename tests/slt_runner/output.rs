@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
 use meshgate::server::encode::{columns, encode_batch};
+use meshgate::server::text::FloatDigits;
 use pgwire::api::results::FieldFormat;
 use sqllogictest::{DBOutput, DefaultColumnType};
 
@@ -78,7 +79,11 @@ impl From<meshgate::Error> for SqlError {
 /// The cells of `batch` in PostgreSQL text form, through the server's own encoder; `None`
 /// for NULL.
 pub fn text_cells(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>, SqlError> {
-    let columns = columns(&batch.schema(), |_| FieldFormat::Text);
+    let columns = columns(
+        &batch.schema(),
+        |_| FieldFormat::Text,
+        FloatDigits::default(),
+    );
     let rows = encode_batch(batch, &columns)?;
     Ok(rows
         .iter()

@@ -163,10 +163,11 @@ pub async fn run(
         }
         return Ok(Outcome::Done(format!("MOVE {skipped}")));
     }
+    let floats = session.settings().float_digits();
     let columns = match format {
-        Some(format) => columns(&schema, |i| format_of(format, i)),
-        None if binary => columns(&schema, |_| FieldFormat::Binary),
-        None => columns(&schema, |_| FieldFormat::Text),
+        Some(format) => columns(&schema, |i| format_of(format, i), floats),
+        None if binary => columns(&schema, |_| FieldFormat::Binary, floats),
+        None => columns(&schema, |_| FieldFormat::Text, floats),
     };
     Ok(Outcome::Rows(RowSource::new(
         Box::pin(fetch),
