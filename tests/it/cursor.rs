@@ -5,7 +5,7 @@
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use crate::server::{code, connect, server, text_rows};
+use crate::server::{code, connect, message, server, text_rows};
 
 const LINES: &str = "SELECT l_orderkey, l_linenumber, l_quantity, l_shipdate, l_comment \
     FROM sales.lineitem ORDER BY l_orderkey, l_linenumber";
@@ -221,4 +221,74 @@ async fn transaction_rules_and_errors_follow_postgresql() {
         SqlState::INVALID_CURSOR_NAME
     );
     assert_eq!(text_rows(&client, "SELECT 1").await, [[Some("1".into())]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relative_absolute_and_first_skip_forward() {
+    let server = server().await;
+    let client = connect(&server, "analyst").await;
+    let keys = |rows: Vec<Vec<Option<String>>>| -> Vec<String> {
+        rows.into_iter().map(|r| r[0].clone().unwrap()).collect()
+    };
+    let fetch = async |sql: &str| keys(text_rows(&client, sql).await);
+    client
+        .batch_execute(
+            "DECLARE n CURSOR WITH HOLD FOR SELECT n_nationkey FROM customers.nation ORDER BY 1",
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetch("FETCH RELATIVE 0 FROM n").await, [] as [&str; 0]);
+    assert_eq!(fetch("FETCH FIRST FROM n").await, ["0"]);
+    assert_eq!(fetch("FETCH RELATIVE 0 FROM n").await, ["0"]);
+    assert_eq!(fetch("FETCH FIRST FROM n").await, ["0"]);
+    assert_eq!(fetch("FETCH RELATIVE 3 FROM n").await, ["3"]);
+    assert_eq!(fetch("FETCH FORWARD 0 FROM n").await, ["3"]);
+    // tags as PostgreSQL: MOVE RELATIVE/ABSOLUTE count the one row landed on
+    assert_eq!(tags(&client, "MOVE RELATIVE 2 IN n").await, [1]);
+    assert_eq!(fetch("FETCH n").await, ["6"]);
+    assert_eq!(fetch("FETCH ABSOLUTE 10 FROM n").await, ["9"]);
+    assert_eq!(fetch("FETCH ABSOLUTE 10 FROM n").await, ["9"]);
+    assert_eq!(
+        tags(&client, "MOVE ABSOLUTE 20 IN n; FETCH 2 FROM n").await,
+        [1, 2]
+    );
+    assert_eq!(fetch("FETCH RELATIVE 0 IN n").await, ["21"]);
+
+    // backward stays refused, and the cursor stays where it was
+    for backward in [
+        "FETCH ABSOLUTE 3 FROM n",
+        "FETCH FIRST FROM n",
+        "MOVE RELATIVE -1 IN n",
+        "FETCH PRIOR FROM n",
+        "FETCH ABSOLUTE -1 FROM n",
+    ] {
+        let refused = client.simple_query(backward).await.unwrap_err();
+        assert_eq!(
+            code(&refused),
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "{backward}"
+        );
+        assert!(message(&refused).contains("forward-only"), "{backward}");
+    }
+    assert_eq!(fetch("FETCH NEXT FROM n").await, ["22"]);
+
+    // past the end: nothing, and no current row to re-read
+    assert_eq!(fetch("FETCH RELATIVE 5 FROM n").await, [] as [&str; 0]);
+    assert_eq!(fetch("FETCH RELATIVE 0 FROM n").await, [] as [&str; 0]);
+    assert_eq!(fetch("FETCH ABSOLUTE 100 FROM n").await, [] as [&str; 0]);
+    assert_eq!(tags(&client, "MOVE RELATIVE 1 IN n").await, [0]);
+    client.batch_execute("CLOSE n").await.unwrap();
+
+    // skipping across many batches lands on the right row
+    client.batch_execute("BEGIN").await.unwrap();
+    client
+        .batch_execute(&format!("DECLARE lines CURSOR FOR {LINES}"))
+        .await
+        .unwrap();
+    let all = text_rows(&client, LINES).await;
+    let row = text_rows(&client, "FETCH ABSOLUTE 50000 FROM lines").await;
+    assert_eq!(row, all[49_999..50_000]);
+    let row = text_rows(&client, "FETCH RELATIVE 9000 FROM lines").await;
+    assert_eq!(row, all[58_999..59_000]);
+    client.batch_execute("COMMIT").await.unwrap();
 }
