@@ -292,3 +292,84 @@ async fn relative_absolute_and_first_skip_forward() {
     assert_eq!(row, all[58_999..59_000]);
     client.batch_execute("COMMIT").await.unwrap();
 }
+
+/// The query log's (outcome, rows, SQLSTATE) of the DECLARE of cursor `name`, as admin.
+async fn audited(admin: &Client, name: &str) -> Vec<Vec<Option<String>>> {
+    let sql = format!(
+        "SELECT outcome, CAST(rows AS VARCHAR), sqlstate FROM mesh.query_log \
+         WHERE sql LIKE 'DECLARE {name} %' ORDER BY time"
+    );
+    text_rows(admin, &sql).await
+}
+
+fn ok(rows: u64) -> Vec<Vec<Option<String>>> {
+    vec![vec![Some("ok".into()), Some(rows.to_string()), None]]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_cursor_early_is_audited_as_a_success() {
+    let server = server().await;
+    let admin = connect(&server, "admin").await;
+    let client = connect(&server, "analyst").await;
+    let declare = |name: &str, hold: &str| {
+        format!("DECLARE {name} CURSOR {hold} FOR SELECT n_nationkey FROM customers.nation")
+    };
+    let sql = format!(
+        "BEGIN; {}; FETCH 3 FROM by_close; CLOSE by_close; COMMIT",
+        declare("by_close", "")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    assert_eq!(audited(&admin, "by_close").await, ok(3));
+
+    // MOVE passes rows without returning them
+    let sql = format!(
+        "BEGIN; {}; FETCH 2 FROM by_commit; MOVE 5 IN by_commit; COMMIT",
+        declare("by_commit", "")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    assert_eq!(audited(&admin, "by_commit").await, ok(2));
+
+    let sql = format!(
+        "{}; FETCH 4 FROM by_discard; DISCARD ALL",
+        declare("by_discard", "WITH HOLD")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    assert_eq!(audited(&admin, "by_discard").await, ok(4));
+
+    let sql = format!(
+        "{}; FETCH ALL FROM to_the_end",
+        declare("to_the_end", "WITH HOLD")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    assert_eq!(audited(&admin, "to_the_end").await, ok(25));
+
+    let sql = format!(
+        "{}; FETCH by_disconnect",
+        declare("by_disconnect", "WITH HOLD")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    drop(client);
+    let mut logged = Vec::new();
+    for _ in 0..100 {
+        logged = audited(&admin, "by_disconnect").await;
+        if !logged.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(logged, ok(1));
+
+    // a cursor whose query fails is still an error
+    let client = connect(&server, "analyst").await;
+    client
+        .batch_execute("DECLARE broken CURSOR WITH HOLD FOR SELECT 1 / (n_nationkey - 3) FROM customers.nation ORDER BY n_nationkey")
+        .await
+        .unwrap();
+    client
+        .simple_query("FETCH ALL FROM broken")
+        .await
+        .unwrap_err();
+    let logged = audited(&admin, "broken").await;
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0][0].as_deref(), Some("error"));
+}

@@ -3,7 +3,10 @@
 //! batches it needs, and at most one partly fetched batch (and the current row, for
 //! `RELATIVE 0`) waits between FETCHes, so memory stays bounded however large the result.
 //! `RELATIVE n`, `ABSOLUTE n` and `FIRST` skip forward to their row; moving back is 0A000.
-//! The query is planned, governed and audited at DECLARE through the engine's one path. As in PostgreSQL, a cursor without `WITH HOLD`
+//! The query is planned and governed at DECLARE through the engine's one path; its audit
+//! record is finished when the cursor ends: exhausted or closed early (CLOSE, the end of
+//! its transaction, DISCARD ALL, the end of the connection) it is a success with the rows
+//! FETCH returned, as PostgreSQL does not count closing a cursor as an error. As in PostgreSQL, a cursor without `WITH HOLD`
 //! needs a transaction block and ends with it; `WITH HOLD` cursors outlive their
 //! transaction's COMMIT (a ROLLBACK removes those it declared); `DISCARD ALL` closes all.
 
@@ -25,7 +28,7 @@ use pgwire::api::portal::Format;
 use pgwire::api::results::FieldFormat;
 use pgwire::messages::response::TransactionStatus;
 
-use crate::engine::execute_plan;
+use crate::engine::{CursorAudit, execute_cursor_plan};
 use crate::error::{Error, Result};
 use crate::server::cursor::parse::{Count, CursorCommand, DeclareSpec, Direction, forward_only};
 use crate::server::encode::columns;
@@ -47,6 +50,25 @@ struct Cursor {
     hold: bool,
     /// Declared in a transaction that has committed (survives a later ROLLBACK).
     committed: bool,
+    /// Rows FETCH has returned, for the audit record.
+    fetched: u64,
+    /// The query's audit record, until the cursor ends.
+    audit: Option<CursorAudit>,
+}
+
+impl Cursor {
+    /// Finishes the audit record as a success (exhausted or closed); the query is done.
+    fn finish(&mut self) {
+        if let Some(audit) = self.audit.take() {
+            audit.finish(self.fetched);
+        }
+    }
+}
+
+impl Drop for Cursor {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 /// The open cursors of one session, by name.
@@ -125,8 +147,8 @@ pub async fn declare(
         return Err(Error::DuplicateCursor(spec.name.clone()));
     }
     let peer = Some(session.peer.clone());
-    let stream = guard
-        .run(execute_plan(&session.ctx, plan, sql, peer))
+    let (stream, audit) = guard
+        .run(execute_cursor_plan(&session.ctx, plan, sql, peer))
         .await?;
     let cursor = Cursor {
         stream,
@@ -136,6 +158,8 @@ pub async fn declare(
         binary: spec.binary,
         hold: spec.hold,
         committed: !in_block,
+        fetched: 0,
+        audit: Some(audit),
     };
     let mut open = session.cursors.lock();
     if open.contains_key(&spec.name) {
@@ -176,6 +200,7 @@ pub async fn run(
         name: name.clone(),
         session: Arc::clone(session),
         step,
+        returns: !moved,
         schema: Arc::clone(&schema),
     };
     if moved {
@@ -252,6 +277,8 @@ struct Fetch {
     name: String,
     session: Arc<Session>,
     step: Step,
+    /// FETCH (rows go to the client and count as fetched), not MOVE.
+    returns: bool,
     schema: SchemaRef,
 }
 
@@ -265,7 +292,11 @@ impl Stream for Fetch {
         };
         let step = &mut this.step;
         if std::mem::take(&mut step.replay) {
-            return Poll::Ready(cursor.current.clone().map(Ok));
+            let current = cursor.current.clone();
+            if this.returns && current.is_some() {
+                cursor.fetched += 1;
+            }
+            return Poll::Ready(current.map(Ok));
         }
         loop {
             if step.skip == 0 && step.left == Some(0) {
@@ -277,9 +308,13 @@ impl Stream for Fetch {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(None) => {
                         cursor.current = None;
+                        cursor.finish();
                         return Poll::Ready(None);
                     }
                     Poll::Ready(Some(Err(error))) => {
+                        if let Some(audit) = cursor.audit.take() {
+                            audit.fail(&error);
+                        }
                         this.cursor = None;
                         return Poll::Ready(Some(Err(error)));
                     }
@@ -308,6 +343,9 @@ impl Stream for Fetch {
             }
             if let Some(left) = step.left.as_mut() {
                 *left -= take as u64;
+            }
+            if this.returns {
+                cursor.fetched += take as u64;
             }
             return Poll::Ready(Some(Ok(batch.slice(0, take))));
         }
