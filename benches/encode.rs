@@ -12,8 +12,8 @@ use datafusion::arrow::array::{
     ArrayRef, BooleanArray, Float64Array, RecordBatch, TimestampMicrosecondArray,
 };
 use datafusion::arrow::datatypes::{Field, Schema};
+use meshgate::server::encode::TextStyle;
 use meshgate::server::encode::{columns, encode_batch};
-use meshgate::server::time_zone::ShownZone;
 use pgwire::api::results::FieldFormat;
 use tpchgen::generators::LineItemGenerator;
 use tpchgen_arrow::LineItemArrow;
@@ -65,13 +65,11 @@ fn bench(c: &mut Criterion) {
         let batch = RecordBatch::try_new(Arc::clone(&schema), vec![array]).expect("batch");
         for (format_name, format) in [("text", FieldFormat::Text), ("binary", FieldFormat::Binary)]
         {
-            let columns = columns(&schema, |_| format);
+            let columns = columns(&schema, |_| format, &TextStyle::default());
             group.bench_with_input(
                 BenchmarkId::new(type_name, format_name),
                 &batch,
-                |b, batch| {
-                    b.iter(|| encode_batch(batch, &columns, &ShownZone::default()).expect("encode"))
-                },
+                |b, batch| b.iter(|| encode_batch(batch, &columns).expect("encode")),
             );
         }
     }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::error::Result as DfResult;
+use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::RecordBatchStream;
@@ -117,6 +117,11 @@ impl PendingAudit {
         }
     }
 
+    /// Leaves the record to a cursor reading the result.
+    pub fn for_cursor(self) -> CursorAudit {
+        CursorAudit(self)
+    }
+
     /// Wraps `stream` so the record is written when it ends, fails or is dropped.
     pub fn watch(self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
         Box::pin(AuditedStream {
@@ -125,6 +130,26 @@ impl PendingAudit {
             rows: 0,
             audit: Some(self),
         })
+    }
+}
+
+/// The audit record of a cursor's query, which the cursor finishes: a reader may stop a
+/// cursor at any row, and as in PostgreSQL closing one (CLOSE, the end of its transaction,
+/// DISCARD ALL, the end of the connection) is no error, so the query is recorded as
+/// successful with the rows FETCH returned.
+#[derive(Debug)]
+pub struct CursorAudit(PendingAudit);
+
+impl CursorAudit {
+    /// Records the cursor's query as successful, with the `rows` it returned.
+    pub fn finish(self, rows: u64) {
+        self.0.succeed(rows);
+    }
+
+    /// Records the failure of the cursor's query.
+    pub fn fail(self, error: &DataFusionError) {
+        self.0
+            .fail_with(datafusion_sqlstate(error), error.to_string());
     }
 }
 

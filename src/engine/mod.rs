@@ -17,8 +17,9 @@ use datafusion::optimizer::analyzer::resolve_grouping_function::ResolveGroupingF
 use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+pub use audited::CursorAudit;
 pub use mesh_catalog::{CATALOG_NAME, DEFAULT_SCHEMA, SYSTEM_SCHEMA};
-pub use statement::{execute_plan, execute_sql, plan_sql, plan_statement};
+pub use statement::{execute_cursor_plan, execute_plan, execute_sql, plan_sql, plan_statement};
 
 use crate::catalog::registry::RegisteredTable;
 use crate::catalog::{Catalog, Registry};

@@ -10,7 +10,7 @@ use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast;
 
-use crate::engine::audited::PendingAudit;
+use crate::engine::audited::{CursorAudit, PendingAudit};
 use crate::error::{Error, Result};
 use crate::policy::audit::AuditLog;
 use crate::policy::rewrite::product_tables;
@@ -42,21 +42,22 @@ pub async fn execute_sql(
     let mut audit =
         PendingAudit::start(Arc::clone(&session.audit), &session.principal, client, sql);
     let planned = plan_governed(ctx, &session, sql, Some(&mut audit)).await;
-    start_stream(planned, audit).await
+    let (stream, audit) = start_stream(planned, audit).await?;
+    Ok(audit.watch(stream))
 }
 
-/// Starts the planned statement's stream, watched by `audit`; a failure at any step is
-/// audited and returned.
+/// Starts the planned statement's stream, with the `audit` record still to finish; a
+/// failure at any step is audited and returned.
 async fn start_stream(
     planned: Result<DataFrame>,
     audit: PendingAudit,
-) -> Result<SendableRecordBatchStream> {
+) -> Result<(SendableRecordBatchStream, PendingAudit)> {
     let started = match planned {
         Ok(frame) => frame.execute_stream().await.map_err(Error::from),
         Err(error) => Err(error),
     };
     match started {
-        Ok(stream) => Ok(audit.watch(stream)),
+        Ok(stream) => Ok((stream, audit)),
         Err(error) => {
             audit.fail(&error);
             Err(error)
@@ -166,6 +167,29 @@ pub async fn execute_plan(
     sql: &str,
     client: Option<String>,
 ) -> Result<SendableRecordBatchStream> {
+    let (stream, audit) = start_plan(ctx, plan, sql, client).await?;
+    Ok(audit.watch(stream))
+}
+
+/// Runs a plan like [`execute_plan`] for a cursor, which finishes the audit record itself
+/// (closing a cursor early is no error).
+pub async fn execute_cursor_plan(
+    ctx: &SessionContext,
+    plan: LogicalPlan,
+    sql: &str,
+    client: Option<String>,
+) -> Result<(SendableRecordBatchStream, CursorAudit)> {
+    let (stream, audit) = start_plan(ctx, plan, sql, client).await?;
+    Ok((stream, audit.for_cursor()))
+}
+
+/// Checks, decides and starts `plan`, returning its stream with the audit record to finish.
+async fn start_plan(
+    ctx: &SessionContext,
+    plan: LogicalPlan,
+    sql: &str,
+    client: Option<String>,
+) -> Result<(SendableRecordBatchStream, PendingAudit)> {
     let session = SessionParts::of(ctx)?;
     let mut audit =
         PendingAudit::start(Arc::clone(&session.audit), &session.principal, client, sql);

@@ -22,8 +22,8 @@ use pgwire::messages::data::DataRow;
 use crate::error::{Error, Result};
 use crate::server::numeric;
 use crate::server::text::{
-    NULL_CELL, Text, array_element_text, date_text, decimal_text, float_text, int_text, time_text,
-    timestamp_text, timestamptz_text,
+    FloatDigits, NULL_CELL, Text, array_element_text, date_text, decimal_text, float4_text,
+    float8_text, int_text, time_text, timestamp_text, timestamptz_text,
 };
 use crate::server::time_zone::ShownZone;
 
@@ -159,12 +159,23 @@ impl Kind {
     }
 }
 
-/// One result column: name, kind and wire format.
+/// How a session wants values written as text, resolved once per result (not per value):
+/// float digits (`extra_float_digits`) and the zone `timestamptz` is shown in (`TimeZone`).
+#[derive(Debug, Clone, Default)]
+pub struct TextStyle {
+    /// float4/float8 digits.
+    pub floats: FloatDigits,
+    /// The zone of `timestamptz` text.
+    pub zone: ShownZone,
+}
+
+/// One result column: name, kind, wire format, and its session's text style.
 #[derive(Debug, Clone)]
 pub struct PgColumn {
     name: String,
     kind: Kind,
     format: FieldFormat,
+    style: TextStyle,
 }
 
 impl PgColumn {
@@ -174,8 +185,12 @@ impl PgColumn {
     }
 }
 
-/// The columns of a result, in order.
-pub fn columns(schema: &Schema, format: impl Fn(usize) -> FieldFormat) -> Vec<PgColumn> {
+/// The columns of a result, in order, written in text as `style` says.
+pub fn columns(
+    schema: &Schema,
+    format: impl Fn(usize) -> FieldFormat,
+    style: &TextStyle,
+) -> Vec<PgColumn> {
     schema
         .fields()
         .iter()
@@ -184,6 +199,7 @@ pub fn columns(schema: &Schema, format: impl Fn(usize) -> FieldFormat) -> Vec<Pg
             name: field.name().clone(),
             kind: Kind::of(field.data_type()),
             format: format(i),
+            style: style.clone(),
         })
         .collect()
 }
@@ -196,12 +212,8 @@ pub fn field_infos(columns: &[PgColumn]) -> Vec<FieldInfo> {
         .collect()
 }
 
-/// Encodes one batch into data rows; `timestamptz` text is shown in `zone`.
-pub fn encode_batch(
-    batch: &RecordBatch,
-    columns: &[PgColumn],
-    zone: &ShownZone,
-) -> Result<Vec<DataRow>> {
+/// Encodes one batch into data rows.
+pub fn encode_batch(batch: &RecordBatch, columns: &[PgColumn]) -> Result<Vec<DataRow>> {
     let mut rows: Vec<BytesMut> = (0..batch.num_rows())
         .map(|_| BytesMut::with_capacity(16 * columns.len()))
         .collect();
@@ -210,13 +222,8 @@ pub fn encode_batch(
             Some(target) => cast(array, &target)?,
             None => Arc::clone(array),
         };
-        encode_column(
-            &array,
-            &column.kind,
-            column.format == FieldFormat::Binary,
-            zone,
-            &mut rows,
-        )?;
+        let binary = column.format == FieldFormat::Binary;
+        encode_column(&array, &column.kind, binary, &column.style, &mut rows)?;
     }
     let field_count = i16::try_from(columns.len())
         .map_err(|_| Error::Unsupported("more than 32767 result columns".into()))?;
@@ -253,7 +260,7 @@ fn encode_column(
     array: &ArrayRef,
     kind: &Kind,
     binary: bool,
-    zone: &ShownZone,
+    style: &TextStyle,
     rows: &mut [BytesMut],
 ) -> Result<()> {
     match (kind, binary) {
@@ -295,11 +302,11 @@ fn encode_column(
         }
         (Kind::Float4, false) => {
             let a = array.as_primitive::<Float32Type>();
-            each!(a, rows, |b, i| float_text(b, f64::from(a.value(i))))
+            each!(a, rows, |b, i| float4_text(b, a.value(i), style.floats))
         }
         (Kind::Float8, false) => {
             let a = array.as_primitive::<Float64Type>();
-            each!(a, rows, |b, i| float_text(b, a.value(i)))
+            each!(a, rows, |b, i| float8_text(b, a.value(i), style.floats))
         }
         (Kind::Numeric, _) if matches!(array.data_type(), DataType::Decimal128(..)) => {
             let a = array.as_primitive::<Decimal128Type>();
@@ -369,7 +376,7 @@ fn encode_column(
             let a = array.as_primitive::<TimestampMicrosecondType>();
             each!(a, rows, |b, i| match binary {
                 true => b.put_i64(a.value(i) - PG_EPOCH_MICROS),
-                false => timestamptz_text(b, a.value(i), zone.offset_seconds(a.value(i))),
+                false => timestamptz_text(b, a.value(i), style.zone.offset_seconds(a.value(i))),
             })
         }
         (Kind::Time, _) => {
@@ -380,8 +387,8 @@ fn encode_column(
             })
         }
         (Kind::Array(element), _) => match array.data_type() {
-            DataType::LargeList(_) => list(array.as_list::<i64>(), element, binary, zone, rows)?,
-            _ => list(array.as_list::<i32>(), element, binary, zone, rows)?,
+            DataType::LargeList(_) => list(array.as_list::<i64>(), element, binary, style, rows)?,
+            _ => list(array.as_list::<i32>(), element, binary, style, rows)?,
         },
     }
     Ok(())
@@ -392,12 +399,12 @@ fn list<O: OffsetSizeTrait>(
     array: &GenericListArray<O>,
     element: &Kind,
     binary: bool,
-    zone: &ShownZone,
+    style: &TextStyle,
     rows: &mut [BytesMut],
 ) -> Result<()> {
     let values = array.values();
     let mut cells: Vec<BytesMut> = (0..values.len()).map(|_| BytesMut::new()).collect();
-    encode_column(values, element, binary, zone, &mut cells)?;
+    encode_column(values, element, binary, style, &mut cells)?;
     let element_oid = element.pg_type().oid();
     let offsets = array.value_offsets();
     each!(array, rows, |b, i| {

@@ -20,11 +20,10 @@ use tokio_util::sync::CancellationToken;
 use crate::engine::execute_plan;
 use crate::error::{Error, Result};
 use crate::server::copy::options::CopyOptions;
-use crate::server::encode::{PgColumn, columns, encode_batch};
+use crate::server::encode::{PgColumn, TextStyle, columns, encode_batch};
 use crate::server::session::Session;
 use crate::server::settings::REPORTED;
 use crate::server::statement::{Command, Savepoint};
-use crate::server::time_zone::ShownZone;
 
 /// What a statement produced.
 pub enum Outcome {
@@ -75,26 +74,22 @@ impl Guard {
 pub struct RowSource {
     stream: SendableRecordBatchStream,
     columns: Vec<PgColumn>,
-    zone: ShownZone,
     guard: Guard,
     /// The command tag for CommandComplete (`SELECT`, `SHOW`, `EXPLAIN`).
     pub tag: &'static str,
 }
 
 impl RowSource {
-    /// A result of `stream`'s batches, encoded as `columns` (`timestamptz` text in `zone`),
-    /// under `guard`.
+    /// A result of `stream`'s batches, encoded as `columns`, under `guard`.
     pub fn new(
         stream: SendableRecordBatchStream,
         columns: Vec<PgColumn>,
-        zone: ShownZone,
         guard: Guard,
         tag: &'static str,
     ) -> RowSource {
         RowSource {
             stream,
             columns,
-            zone,
             guard,
             tag,
         }
@@ -112,7 +107,7 @@ impl RowSource {
         let next = self.guard.run(async { Ok(stream.next().await) }).await?;
         match next {
             None => Ok(None),
-            Some(batch) => Ok(Some(encode_batch(&batch?, &self.columns, &self.zone)?)),
+            Some(batch) => Ok(Some(encode_batch(&batch?, &self.columns)?)),
         }
     }
 }
@@ -142,11 +137,8 @@ pub async fn run_plan(
         }
         return Ok(Outcome::Done(tag.to_string()));
     }
-    let columns = columns(&stream.schema(), format);
-    let zone = session.shown_zone()?;
-    Ok(Outcome::Rows(RowSource::new(
-        stream, columns, zone, guard, tag,
-    )))
+    let columns = columns(&stream.schema(), format, &session.text_style()?);
+    Ok(Outcome::Rows(RowSource::new(stream, columns, guard, tag)))
 }
 
 /// Runs a session command. `status` is the transaction status before it; the new one is
@@ -247,13 +239,11 @@ fn show(names: &[&str], arrays: Vec<StringArray>, guard: Guard) -> Result<Outcom
         .map(|a| Arc::new(a) as Arc<dyn datafusion::arrow::array::Array>)
         .collect();
     let batch = RecordBatch::try_new(Arc::clone(&schema), arrays)?;
-    let columns = columns(&schema, |_| FieldFormat::Text);
+    let columns = columns(&schema, |_| FieldFormat::Text, &TextStyle::default());
     let stream = RecordBatchStreamAdapter::new(schema, futures::stream::iter([Ok(batch)]));
-    let zone = ShownZone::default();
     Ok(Outcome::Rows(RowSource::new(
         Box::pin(stream),
         columns,
-        zone,
         guard,
         "SHOW",
     )))

@@ -18,7 +18,7 @@ use crate::engine::plan_statement;
 use crate::error::{Error, Result};
 use crate::server::copy::options::CopyOptions;
 use crate::server::cursor::parse::{CursorCommand, DeclareSpec};
-use crate::server::encode::{columns, field_infos};
+use crate::server::encode::{TextStyle, columns, field_infos};
 use crate::server::handler::{err, format_of};
 use crate::server::params;
 use crate::server::session::Session;
@@ -177,10 +177,12 @@ impl QueryParser for Parser {
             }
             Prepared::Command(_) | Prepared::Copy(..) | Prepared::Declare(..) => vec![],
             Prepared::Cursor(_, None) => vec![],
-            Prepared::Cursor(_, Some(schema)) => field_infos(&columns(schema, format)),
+            Prepared::Cursor(_, Some(schema)) => {
+                field_infos(&columns(schema, format, &TextStyle::default()))
+            }
             Prepared::Query(query) => {
                 let schema = query.plan.schema().as_arrow().clone();
-                field_infos(&columns(&schema, format))
+                field_infos(&columns(&schema, format, &TextStyle::default()))
             }
         })
     }
@@ -192,5 +194,9 @@ fn show_columns(names: &[&str]) -> Vec<crate::server::encode::PgColumn> {
         .iter()
         .map(|n| Field::new(*n, DataType::Utf8, false))
         .collect();
-    columns(&Schema::new(fields), |_| FieldFormat::Text)
+    columns(
+        &Schema::new(fields),
+        |_| FieldFormat::Text,
+        &TextStyle::default(),
+    )
 }

@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::policy::Principal;
 use crate::server::cancel::{QueryCancel, Registration};
 use crate::server::cursor::Cursors;
+use crate::server::encode::TextStyle;
 use crate::server::settings::Settings;
 use crate::server::time_zone::ShownZone;
 
@@ -90,11 +91,23 @@ impl Session {
         Ok(())
     }
 
-    /// The zone `timestamptz` text is shown in: DataFusion's time zone for the session.
-    pub fn shown_zone(&self) -> Result<ShownZone, Error> {
+    /// How this session writes values as text: its `extra_float_digits`, and DataFusion's
+    /// time zone for the session as the zone of `timestamptz`.
+    pub fn text_style(&self) -> Result<TextStyle, Error> {
         let state = self.ctx.state_ref();
-        let state = state.read();
-        ShownZone::named(state.config().options().execution.time_zone.as_deref())
+        let zone = ShownZone::named(
+            state
+                .read()
+                .config()
+                .options()
+                .execution
+                .time_zone
+                .as_deref(),
+        )?;
+        Ok(TextStyle {
+            floats: self.settings().float_digits(),
+            zone,
+        })
     }
 
     /// The session of an authenticated connection.

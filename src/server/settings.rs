@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::server::text::FloatDigits;
 use crate::server::time_zone;
 
 /// Settings with their defaults, by canonical (lower-case) name. Names a client spells in any
@@ -168,6 +169,13 @@ impl Settings {
             .collect()
     }
 
+    /// How floats print in text, from `extra_float_digits` (stored validated, -15 to 3).
+    pub fn float_digits(&self) -> FloatDigits {
+        let extra = self.values.get("extra_float_digits");
+        let extra = extra.and_then(|text| text.parse().ok()).unwrap_or(1);
+        FloatDigits::from_extra(extra)
+    }
+
     /// `statement_timeout`, if one is set.
     pub fn statement_timeout(&self) -> Option<Duration> {
         let text = self.values.get("statement_timeout")?;
@@ -326,5 +334,11 @@ mod tests {
         assert!(settings.set("no_such_thing", "1").is_err());
         assert!(settings.set("server_version", "9").is_err());
         assert!(settings.set("DateStyle", "German").is_err());
+        assert_eq!(settings.float_digits(), FloatDigits::Shortest);
+        settings.set("extra_float_digits", "0").unwrap();
+        assert_eq!(settings.float_digits(), FloatDigits::Rounded(0));
+        settings.set("extra_float_digits", "3").unwrap();
+        assert_eq!(settings.float_digits(), FloatDigits::Shortest);
+        assert!(settings.set("extra_float_digits", "-16").is_err());
     }
 }

@@ -44,7 +44,74 @@ pub(crate) fn array_element_text(buf: &mut BytesMut, cell: &[u8]) {
     buf.put_u8(b'"');
 }
 
-pub(crate) fn float_text(buf: &mut BytesMut, value: f64) {
+/// How `float4`/`float8` values print in text: PostgreSQL 12+'s `extra_float_digits`,
+/// resolved once per result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FloatDigits {
+    /// `extra_float_digits` > 0 (the default, 1): the shortest text that reads back as the
+    /// same value.
+    #[default]
+    Shortest,
+    /// `extra_float_digits` ≤ 0 (the value held here): rounded to `FLT_DIG` (6) or `DBL_DIG`
+    /// (15) plus this many significant digits, at least one, as C's `%.*g` writes it.
+    Rounded(i8),
+}
+
+impl FloatDigits {
+    /// The style for an `extra_float_digits` value (-15 to 3).
+    pub fn from_extra(extra: i32) -> FloatDigits {
+        match i8::try_from(extra) {
+            _ if extra > 0 => FloatDigits::Shortest,
+            Ok(extra) => FloatDigits::Rounded(extra),
+            Err(_) => FloatDigits::Rounded(i8::MIN),
+        }
+    }
+
+    /// Significant digits in `Rounded` style for a type with `dig` (FLT_DIG or DBL_DIG).
+    fn precision(extra: i8, dig: i32) -> usize {
+        usize::try_from(dig + i32::from(extra)).unwrap_or(1).max(1)
+    }
+}
+
+/// A `float8` as PostgreSQL writes it.
+pub(crate) fn float8_text(buf: &mut BytesMut, value: f64, digits: FloatDigits) {
+    float_text(buf, value, value, 15, digits);
+}
+
+/// A `float4` as PostgreSQL writes it.
+pub(crate) fn float4_text(buf: &mut BytesMut, value: f32, digits: FloatDigits) {
+    float_text(buf, value, f64::from(value), 6, digits);
+}
+
+/// A float given in its own type (`own`, whose shortest digits `Shortest` prints) and as
+/// the same `f64` (`exact`, which `Rounded` rounds); `dig` is FLT_DIG or DBL_DIG.
+fn float_text(
+    buf: &mut BytesMut,
+    own: impl std::fmt::LowerExp,
+    exact: f64,
+    dig: i32,
+    digits: FloatDigits,
+) {
+    if special_float(buf, exact) {
+        return;
+    }
+    let mut sci = Stack::default();
+    let fixed_below = match digits {
+        FloatDigits::Shortest => {
+            let _ = write!(sci, "{own:e}");
+            dig
+        }
+        FloatDigits::Rounded(extra) => {
+            let precision = FloatDigits::precision(extra, dig);
+            let _ = write!(sci, "{exact:.*e}", precision - 1);
+            precision as i32
+        }
+    };
+    layout(buf, sci.as_str(), fixed_below);
+}
+
+/// `NaN`, `Infinity`, `-Infinity`; false for a finite value.
+fn special_float(buf: &mut BytesMut, value: f64) -> bool {
     if value.is_nan() {
         buf.put_slice(b"NaN");
     } else if value.is_infinite() {
@@ -54,7 +121,85 @@ pub(crate) fn float_text(buf: &mut BytesMut, value: f64) {
             b"-Infinity"
         });
     } else {
-        let _ = write!(Text(buf), "{value}");
+        return false;
+    }
+    true
+}
+
+/// Lays out a finite float from Rust's scientific form (`-1.2500e-7`): trailing zeros of the
+/// mantissa dropped, in fixed notation when the exponent is in `-4..fixed_below`, else as
+/// `1.25e-07` (at least two exponent digits), as PostgreSQL and `%g` do.
+fn layout(buf: &mut BytesMut, sci: &str, fixed_below: i32) {
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mantissa = match mantissa.strip_prefix('-') {
+        Some(rest) => {
+            buf.put_u8(b'-');
+            rest
+        }
+        None => mantissa,
+    };
+    let (lead, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let fraction = fraction.trim_end_matches('0').as_bytes();
+    let lead = lead.as_bytes();
+    if (-4..fixed_below).contains(&exp) {
+        if exp < 0 {
+            buf.put_slice(b"0.");
+            buf.put_bytes(b'0', exp.unsigned_abs() as usize - 1);
+            buf.put_slice(lead);
+            buf.put_slice(fraction);
+            return;
+        }
+        let whole = exp as usize;
+        buf.put_slice(lead);
+        buf.put_slice(&fraction[..whole.min(fraction.len())]);
+        buf.put_bytes(b'0', whole.saturating_sub(fraction.len()));
+        if fraction.len() > whole {
+            buf.put_u8(b'.');
+            buf.put_slice(&fraction[whole..]);
+        }
+        return;
+    }
+    buf.put_slice(lead);
+    if !fraction.is_empty() {
+        buf.put_u8(b'.');
+        buf.put_slice(fraction);
+    }
+    buf.put_slice(if exp < 0 { b"e-" } else { b"e+" });
+    if exp.unsigned_abs() < 10 {
+        buf.put_u8(b'0');
+    }
+    int_text(buf, exp.unsigned_abs());
+}
+
+/// A small text buffer on the stack, for formatting a number without allocating.
+struct Stack {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Default for Stack {
+    fn default() -> Self {
+        Stack {
+            bytes: [0; 48],
+            len: 0,
+        }
+    }
+}
+
+impl Stack {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for Stack {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -219,6 +364,43 @@ mod tests {
             "-1.70141183460469231731687303715884105728"
         );
         assert_eq!(text(|b| int_text(b, -42i64)), "-42");
+    }
+
+    #[test]
+    fn floats_follow_extra_float_digits() {
+        let f8 = |v: f64, extra: i32| text(|b| float8_text(b, v, FloatDigits::from_extra(extra)));
+        let f4 = |v: f32, extra: i32| text(|b| float4_text(b, v, FloatDigits::from_extra(extra)));
+        let sum = 0.1 + 0.2;
+        assert_eq!(f8(sum, 1), "0.30000000000000004");
+        assert_eq!(f8(sum, 3), "0.30000000000000004");
+        assert_eq!(f8(sum, 0), "0.3");
+        assert_eq!(f8(1.0 / 3.0, 0), "0.333333333333333");
+        assert_eq!(f8(1.0 / 3.0, -5), "0.3333333333");
+        assert_eq!(f8(2.0 / 3.0, -14), "0.7");
+        assert_eq!(f8(2.0 / 3.0, -15), "0.7");
+        assert_eq!(f8(123.456, -13), "1.2e+02");
+        assert_eq!(f8(1e15, 1), "1e+15");
+        assert_eq!(f8(123_456_789_012_345.0, 1), "123456789012345");
+        assert_eq!(f8(1e15, 0), "1e+15");
+        assert_eq!(f8(1.5e-7, 1), "1.5e-07");
+        assert_eq!(f8(0.0001, 0), "0.0001");
+        assert_eq!(f8(1.0e100, 0), "1e+100");
+        assert_eq!(f8(-2.5, 0), "-2.5");
+        assert_eq!(f8(-0.0, 1), "-0");
+        assert_eq!(f8(0.0, 0), "0");
+        assert_eq!(f8(100.0, 1), "100");
+        assert_eq!(f8(f64::NAN, 0), "NaN");
+        assert_eq!(f8(f64::NEG_INFINITY, -3), "-Infinity");
+        assert_eq!(f8(f64::INFINITY, 1), "Infinity");
+        assert_eq!(f4(0.1, 1), "0.1");
+        assert_eq!(f4(0.1, 3), "0.1");
+        assert_eq!(f4(1.0 / 3.0, 1), "0.33333334");
+        assert_eq!(f4(1.0 / 3.0, 0), "0.333333");
+        assert_eq!(f4(1.0 / 3.0, -4), "0.33");
+        assert_eq!(f4(1e6, 1), "1e+06");
+        assert_eq!(f4(123_456.0, 1), "123456");
+        assert_eq!(f4(1_234_567.0, 0), "1.23457e+06");
+        assert_eq!(f4(f32::INFINITY, 0), "Infinity");
     }
 
     #[test]

@@ -29,7 +29,8 @@ echo "ok  \\d sales.orders describes the columns"
 
 databases=$(psql_mesh -A -t -c '\l')
 grep -q '^mesh|meshgate|UTF-8|' <<<"$databases" || fail "\\l: $databases"
-echo "ok  \\l lists database mesh, owned by meshgate"
+[[ $(grep -c . <<<"$databases") -eq 1 ]] || fail "\\l lists databases besides mesh: $databases"
+echo "ok  \\l lists database mesh, owned by meshgate, and no other"
 
 described=$(psql_mesh -A -t -c '\d+ sales.orders')
 grep -q '^o_orderkey|bigint|.*|Order number. Referenced by sales.lineitem.l_orderkey.$' <<<"$described" \

@@ -29,7 +29,7 @@ async fn copy(client: &Client, sql: &str) -> Result<Vec<u8>, tokio_postgres::Err
     Ok(data)
 }
 
-async fn copy_text(client: &Client, sql: &str) -> String {
+pub(crate) async fn copy_text(client: &Client, sql: &str) -> String {
     String::from_utf8(copy(client, sql).await.unwrap()).unwrap()
 }
 

@@ -5,7 +5,7 @@
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use crate::server::{code, connect, server, text_rows};
+use crate::server::{code, connect, message, server, text_rows};
 
 const LINES: &str = "SELECT l_orderkey, l_linenumber, l_quantity, l_shipdate, l_comment \
     FROM sales.lineitem ORDER BY l_orderkey, l_linenumber";
@@ -221,4 +221,155 @@ async fn transaction_rules_and_errors_follow_postgresql() {
         SqlState::INVALID_CURSOR_NAME
     );
     assert_eq!(text_rows(&client, "SELECT 1").await, [[Some("1".into())]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relative_absolute_and_first_skip_forward() {
+    let server = server().await;
+    let client = connect(&server, "analyst").await;
+    let keys = |rows: Vec<Vec<Option<String>>>| -> Vec<String> {
+        rows.into_iter().map(|r| r[0].clone().unwrap()).collect()
+    };
+    let fetch = async |sql: &str| keys(text_rows(&client, sql).await);
+    client
+        .batch_execute(
+            "DECLARE n CURSOR WITH HOLD FOR SELECT n_nationkey FROM customers.nation ORDER BY 1",
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetch("FETCH RELATIVE 0 FROM n").await, [] as [&str; 0]);
+    assert_eq!(fetch("FETCH FIRST FROM n").await, ["0"]);
+    assert_eq!(fetch("FETCH RELATIVE 0 FROM n").await, ["0"]);
+    assert_eq!(fetch("FETCH FIRST FROM n").await, ["0"]);
+    assert_eq!(fetch("FETCH RELATIVE 3 FROM n").await, ["3"]);
+    assert_eq!(fetch("FETCH FORWARD 0 FROM n").await, ["3"]);
+    // tags as PostgreSQL: MOVE RELATIVE/ABSOLUTE count the one row landed on
+    assert_eq!(tags(&client, "MOVE RELATIVE 2 IN n").await, [1]);
+    assert_eq!(fetch("FETCH n").await, ["6"]);
+    assert_eq!(fetch("FETCH ABSOLUTE 10 FROM n").await, ["9"]);
+    assert_eq!(fetch("FETCH ABSOLUTE 10 FROM n").await, ["9"]);
+    assert_eq!(
+        tags(&client, "MOVE ABSOLUTE 20 IN n; FETCH 2 FROM n").await,
+        [1, 2]
+    );
+    assert_eq!(fetch("FETCH RELATIVE 0 IN n").await, ["21"]);
+
+    // backward stays refused, and the cursor stays where it was
+    for backward in [
+        "FETCH ABSOLUTE 3 FROM n",
+        "FETCH FIRST FROM n",
+        "MOVE RELATIVE -1 IN n",
+        "FETCH PRIOR FROM n",
+        "FETCH ABSOLUTE -1 FROM n",
+    ] {
+        let refused = client.simple_query(backward).await.unwrap_err();
+        assert_eq!(
+            code(&refused),
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "{backward}"
+        );
+        assert!(message(&refused).contains("forward-only"), "{backward}");
+    }
+    assert_eq!(fetch("FETCH NEXT FROM n").await, ["22"]);
+
+    // past the end: nothing, and no current row to re-read
+    assert_eq!(fetch("FETCH RELATIVE 5 FROM n").await, [] as [&str; 0]);
+    assert_eq!(fetch("FETCH RELATIVE 0 FROM n").await, [] as [&str; 0]);
+    assert_eq!(fetch("FETCH ABSOLUTE 100 FROM n").await, [] as [&str; 0]);
+    assert_eq!(tags(&client, "MOVE RELATIVE 1 IN n").await, [0]);
+    client.batch_execute("CLOSE n").await.unwrap();
+
+    // skipping across many batches lands on the right row
+    client.batch_execute("BEGIN").await.unwrap();
+    client
+        .batch_execute(&format!("DECLARE lines CURSOR FOR {LINES}"))
+        .await
+        .unwrap();
+    let all = text_rows(&client, LINES).await;
+    let row = text_rows(&client, "FETCH ABSOLUTE 50000 FROM lines").await;
+    assert_eq!(row, all[49_999..50_000]);
+    let row = text_rows(&client, "FETCH RELATIVE 9000 FROM lines").await;
+    assert_eq!(row, all[58_999..59_000]);
+    client.batch_execute("COMMIT").await.unwrap();
+}
+
+/// The query log's (outcome, rows, SQLSTATE) of the DECLARE of cursor `name`, as admin.
+async fn audited(admin: &Client, name: &str) -> Vec<Vec<Option<String>>> {
+    let sql = format!(
+        "SELECT outcome, CAST(rows AS VARCHAR), sqlstate FROM mesh.query_log \
+         WHERE sql LIKE 'DECLARE {name} %' ORDER BY time"
+    );
+    text_rows(admin, &sql).await
+}
+
+fn ok(rows: u64) -> Vec<Vec<Option<String>>> {
+    vec![vec![Some("ok".into()), Some(rows.to_string()), None]]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_cursor_early_is_audited_as_a_success() {
+    let server = server().await;
+    let admin = connect(&server, "admin").await;
+    let client = connect(&server, "analyst").await;
+    let declare = |name: &str, hold: &str| {
+        format!("DECLARE {name} CURSOR {hold} FOR SELECT n_nationkey FROM customers.nation")
+    };
+    let sql = format!(
+        "BEGIN; {}; FETCH 3 FROM by_close; CLOSE by_close; COMMIT",
+        declare("by_close", "")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    assert_eq!(audited(&admin, "by_close").await, ok(3));
+
+    // MOVE passes rows without returning them
+    let sql = format!(
+        "BEGIN; {}; FETCH 2 FROM by_commit; MOVE 5 IN by_commit; COMMIT",
+        declare("by_commit", "")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    assert_eq!(audited(&admin, "by_commit").await, ok(2));
+
+    let sql = format!(
+        "{}; FETCH 4 FROM by_discard; DISCARD ALL",
+        declare("by_discard", "WITH HOLD")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    assert_eq!(audited(&admin, "by_discard").await, ok(4));
+
+    let sql = format!(
+        "{}; FETCH ALL FROM to_the_end",
+        declare("to_the_end", "WITH HOLD")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    assert_eq!(audited(&admin, "to_the_end").await, ok(25));
+
+    let sql = format!(
+        "{}; FETCH by_disconnect",
+        declare("by_disconnect", "WITH HOLD")
+    );
+    client.batch_execute(&sql).await.unwrap();
+    drop(client);
+    let mut logged = Vec::new();
+    for _ in 0..100 {
+        logged = audited(&admin, "by_disconnect").await;
+        if !logged.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(logged, ok(1));
+
+    // a cursor whose query fails is still an error
+    let client = connect(&server, "analyst").await;
+    client
+        .batch_execute("DECLARE broken CURSOR WITH HOLD FOR SELECT 1 / (n_nationkey - 3) FROM customers.nation ORDER BY n_nationkey")
+        .await
+        .unwrap();
+    client
+        .simple_query("FETCH ALL FROM broken")
+        .await
+        .unwrap_err();
+    let logged = audited(&admin, "broken").await;
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0][0].as_deref(), Some("error"));
 }

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod copy;
 mod cursor;
+mod float_text;
 mod governance;
 mod json_source;
 mod loader;

@@ -32,6 +32,30 @@ async fn identity_database_and_version() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_database_lists_only_mesh() {
+    let server = server().await;
+    let client = connect(&server, "analyst").await;
+    let names = text_rows(
+        &client,
+        "SELECT datname, datallowconn FROM pg_catalog.pg_database ORDER BY 1",
+    )
+    .await;
+    assert_eq!(names, [[Some("mesh".into()), Some("t".into())]]);
+    // psql 15's \l
+    let listed = text_rows(
+        &client,
+        "SELECT d.datname as \"Name\", pg_catalog.pg_get_userbyid(d.datdba) as \"Owner\", \
+         pg_catalog.pg_encoding_to_char(d.encoding) as \"Encoding\", \
+         pg_catalog.array_to_string(d.datacl, E'\\n') AS \"Access privileges\" \
+         FROM pg_catalog.pg_database d ORDER BY 1",
+    )
+    .await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(cell(&listed, 0, 0), Some("mesh"));
+    assert_eq!(cell(&listed, 0, 1), Some("meshgate"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_are_the_session_user_and_its_roles() {
     let server = server().await;
     let client = connect(&server, "emea").await;

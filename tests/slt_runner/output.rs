@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
+use meshgate::server::encode::TextStyle;
 use meshgate::server::encode::{columns, encode_batch};
-use meshgate::server::time_zone::ShownZone;
 use pgwire::api::results::FieldFormat;
 use sqllogictest::{DBOutput, DefaultColumnType};
 
@@ -79,8 +79,12 @@ impl From<meshgate::Error> for SqlError {
 /// The cells of `batch` in PostgreSQL text form, through the server's own encoder; `None`
 /// for NULL.
 pub fn text_cells(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>, SqlError> {
-    let columns = columns(&batch.schema(), |_| FieldFormat::Text);
-    let rows = encode_batch(batch, &columns, &ShownZone::default())?;
+    let columns = columns(
+        &batch.schema(),
+        |_| FieldFormat::Text,
+        &TextStyle::default(),
+    );
+    let rows = encode_batch(batch, &columns)?;
     Ok(rows
         .iter()
         .map(|row| {

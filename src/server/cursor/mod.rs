@@ -1,8 +1,12 @@
 //! Forward-only cursors (`DECLARE`/`FETCH`/`MOVE`/`CLOSE`), per session. A cursor holds its
 //! query's live DataFusion stream, not a materialised result: a FETCH pulls only the
-//! batches it needs, and at most one partly fetched batch waits between FETCHes, so memory
-//! stays bounded however large the result. The query is planned, governed and audited at
-//! DECLARE through the engine's one path. As in PostgreSQL, a cursor without `WITH HOLD`
+//! batches it needs, and at most one partly fetched batch (and the current row, for
+//! `RELATIVE 0`) waits between FETCHes, so memory stays bounded however large the result.
+//! `RELATIVE n`, `ABSOLUTE n` and `FIRST` skip forward to their row; moving back is 0A000.
+//! The query is planned and governed at DECLARE through the engine's one path; its audit
+//! record is finished when the cursor ends: exhausted or closed early (CLOSE, the end of
+//! its transaction, DISCARD ALL, the end of the connection) it is a success with the rows
+//! FETCH returned, as PostgreSQL does not count closing a cursor as an error. As in PostgreSQL, a cursor without `WITH HOLD`
 //! needs a transaction block and ends with it; `WITH HOLD` cursors outlive their
 //! transaction's COMMIT (a ROLLBACK removes those it declared); `DISCARD ALL` closes all.
 
@@ -24,9 +28,9 @@ use pgwire::api::portal::Format;
 use pgwire::api::results::FieldFormat;
 use pgwire::messages::response::TransactionStatus;
 
-use crate::engine::execute_plan;
+use crate::engine::{CursorAudit, execute_cursor_plan};
 use crate::error::{Error, Result};
-use crate::server::cursor::parse::{Count, CursorCommand, DeclareSpec};
+use crate::server::cursor::parse::{Count, CursorCommand, DeclareSpec, Direction, forward_only};
 use crate::server::encode::columns;
 use crate::server::execute::{Guard, Outcome, RowSource};
 use crate::server::handler::format_of;
@@ -37,10 +41,34 @@ struct Cursor {
     stream: SendableRecordBatchStream,
     /// Rows read from the stream but not fetched yet.
     pending: Option<RecordBatch>,
+    /// The row the cursor is on (the last one fetched or moved over), as a one-row batch;
+    /// `None` before the first row and after the last.
+    current: Option<RecordBatch>,
+    /// Rows passed so far: the number of the current row, counted from 1 (0: before the first).
+    position: u64,
     binary: bool,
     hold: bool,
     /// Declared in a transaction that has committed (survives a later ROLLBACK).
     committed: bool,
+    /// Rows FETCH has returned, for the audit record.
+    fetched: u64,
+    /// The query's audit record, until the cursor ends.
+    audit: Option<CursorAudit>,
+}
+
+impl Cursor {
+    /// Finishes the audit record as a success (exhausted or closed); the query is done.
+    fn finish(&mut self) {
+        if let Some(audit) = self.audit.take() {
+            audit.finish(self.fetched);
+        }
+    }
+}
+
+impl Drop for Cursor {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 /// The open cursors of one session, by name.
@@ -65,6 +93,19 @@ impl Cursors {
         self.lock()
             .remove(name)
             .ok_or_else(|| Error::UnknownCursor(name.to_string()))
+    }
+
+    /// Takes cursor `name` for a FETCH or MOVE towards `direction`, if it can go there.
+    fn take_for(&self, name: &str, direction: Direction) -> Result<(Cursor, Step)> {
+        let mut open = self.lock();
+        let cursor = open
+            .get(name)
+            .ok_or_else(|| Error::UnknownCursor(name.to_string()))?;
+        let step = Step::towards(cursor, direction)?;
+        let cursor = open
+            .remove(name)
+            .ok_or_else(|| Error::UnknownCursor(name.to_string()))?;
+        Ok((cursor, step))
     }
 
     /// The result schema of cursor `name`, if it is open.
@@ -106,15 +147,19 @@ pub async fn declare(
         return Err(Error::DuplicateCursor(spec.name.clone()));
     }
     let peer = Some(session.peer.clone());
-    let stream = guard
-        .run(execute_plan(&session.ctx, plan, sql, peer))
+    let (stream, audit) = guard
+        .run(execute_cursor_plan(&session.ctx, plan, sql, peer))
         .await?;
     let cursor = Cursor {
         stream,
         pending: None,
+        current: None,
+        position: 0,
         binary: spec.binary,
         hold: spec.hold,
         committed: !in_block,
+        fetched: 0,
+        audit: Some(audit),
     };
     let mut open = session.cursors.lock();
     if open.contains_key(&spec.name) {
@@ -132,7 +177,7 @@ pub async fn run(
     format: Option<&Format>,
     guard: Guard,
 ) -> Result<Outcome> {
-    let (name, count, moved) = match command {
+    let (name, direction, moved) = match command {
         CursorCommand::Close(None) => {
             session.cursors.close_all();
             return Ok(Outcome::Done("CLOSE CURSOR ALL".into()));
@@ -141,19 +186,21 @@ pub async fn run(
             session.cursors.take(name)?;
             return Ok(Outcome::Done("CLOSE CURSOR".into()));
         }
-        CursorCommand::Fetch { name, count, moved } => (name, *count, *moved),
+        CursorCommand::Fetch {
+            name,
+            direction,
+            moved,
+        } => (name, *direction, *moved),
     };
-    let cursor = session.cursors.take(name)?;
+    let (cursor, step) = session.cursors.take_for(name, direction)?;
     let binary = cursor.binary;
     let schema = cursor.stream.schema();
     let mut fetch = Fetch {
         cursor: Some(cursor),
         name: name.clone(),
         session: Arc::clone(session),
-        left: match count {
-            Count::Rows(n) => Some(n),
-            Count::All => None,
-        },
+        step,
+        returns: !moved,
         schema: Arc::clone(&schema),
     };
     if moved {
@@ -163,18 +210,64 @@ pub async fn run(
         }
         return Ok(Outcome::Done(format!("MOVE {skipped}")));
     }
+    let style = session.text_style()?;
     let columns = match format {
-        Some(format) => columns(&schema, |i| format_of(format, i)),
-        None if binary => columns(&schema, |_| FieldFormat::Binary),
-        None => columns(&schema, |_| FieldFormat::Text),
+        Some(format) => columns(&schema, |i| format_of(format, i), &style),
+        None if binary => columns(&schema, |_| FieldFormat::Binary, &style),
+        None => columns(&schema, |_| FieldFormat::Text, &style),
     };
     Ok(Outcome::Rows(RowSource::new(
         Box::pin(fetch),
         columns,
-        session.shown_zone()?,
         guard,
         "FETCH",
     )))
+}
+
+/// What one FETCH or MOVE does: re-read the current row, or skip rows and take some.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    /// Return the current row again (`RELATIVE 0`), and nothing else.
+    replay: bool,
+    /// Rows to pass over before taking any.
+    skip: u64,
+    /// Rows still to take (`None`: all).
+    left: Option<u64>,
+}
+
+impl Step {
+    /// The step that moves `cursor` towards `direction`; 0A000 when that is backward.
+    fn towards(cursor: &Cursor, direction: Direction) -> Result<Step> {
+        let take = |skip, left| Step {
+            replay: false,
+            skip,
+            left,
+        };
+        let position = cursor.position;
+        Ok(match direction {
+            Direction::Forward { skip, count } => match count {
+                Count::Rows(n) => take(skip, Some(n)),
+                Count::All => take(skip, None),
+            },
+            Direction::Current => Step {
+                replay: true,
+                skip: 0,
+                left: Some(0),
+            },
+            Direction::Absolute(row) if row > position => take(row - position - 1, Some(1)),
+            Direction::Absolute(0) if position == 0 => take(0, Some(0)),
+            Direction::Absolute(row) if row == position && cursor.current.is_some() => Step {
+                replay: true,
+                skip: 0,
+                left: Some(0),
+            },
+            Direction::Absolute(row) => {
+                return Err(forward_only(&format!(
+                    "FETCH ABSOLUTE {row} (back from row {position}, where the cursor is)"
+                )));
+            }
+        })
+    }
 }
 
 /// The rows one FETCH takes from a cursor; gives the cursor back to the session when
@@ -183,8 +276,9 @@ struct Fetch {
     cursor: Option<Cursor>,
     name: String,
     session: Arc<Session>,
-    /// Rows still to fetch (`None`: all).
-    left: Option<u64>,
+    step: Step,
+    /// FETCH (rows go to the client and count as fetched), not MOVE.
+    returns: bool,
     schema: SchemaRef,
 }
 
@@ -196,16 +290,31 @@ impl Stream for Fetch {
         let Some(cursor) = this.cursor.as_mut() else {
             return Poll::Ready(None);
         };
+        let step = &mut this.step;
+        if std::mem::take(&mut step.replay) {
+            let current = cursor.current.clone();
+            if this.returns && current.is_some() {
+                cursor.fetched += 1;
+            }
+            return Poll::Ready(current.map(Ok));
+        }
         loop {
-            if this.left == Some(0) {
+            if step.skip == 0 && step.left == Some(0) {
                 return Poll::Ready(None);
             }
             let batch = match cursor.pending.take() {
                 Some(batch) => batch,
                 None => match cursor.stream.poll_next_unpin(cx) {
                     Poll::Pending => return Poll::Pending,
-                    Poll::Ready(None) => return Poll::Ready(None),
+                    Poll::Ready(None) => {
+                        cursor.current = None;
+                        cursor.finish();
+                        return Poll::Ready(None);
+                    }
                     Poll::Ready(Some(Err(error))) => {
+                        if let Some(audit) = cursor.audit.take() {
+                            audit.fail(&error);
+                        }
                         this.cursor = None;
                         return Poll::Ready(Some(Err(error)));
                     }
@@ -216,12 +325,27 @@ impl Stream for Fetch {
             if rows == 0 {
                 continue;
             }
-            let take = this.left.map_or(rows, |left| rows.min(left as usize));
+            let wanted = match step.skip {
+                0 => step.left.unwrap_or(u64::MAX),
+                skip => skip,
+            };
+            let take = usize::try_from(wanted).map_or(rows, |wanted| rows.min(wanted));
             if take < rows {
                 cursor.pending = Some(batch.slice(take, rows - take));
             }
-            if let Some(left) = this.left.as_mut() {
+            cursor.position += take as u64;
+            cursor.current = Some(batch.slice(take - 1, 1));
+            if step.skip > 0 {
+                step.skip -= take as u64;
+                // let the statement's cancel and timeout in between skipped batches
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            if let Some(left) = step.left.as_mut() {
                 *left -= take as u64;
+            }
+            if this.returns {
+                cursor.fetched += take as u64;
             }
             return Poll::Ready(Some(Ok(batch.slice(0, take))));
         }

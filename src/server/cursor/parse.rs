@@ -1,7 +1,8 @@
 //! Parsing the cursor statements: `DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE]
 //! [NO SCROLL] CURSOR [WITH HOLD | WITHOUT HOLD] FOR query`, `FETCH`/`MOVE [direction]
 //! [FROM | IN] name`, `CLOSE name | ALL`. Cursors are forward-only: `SCROLL` and every
-//! direction that moves backward or re-reads a row are refused (0A000).
+//! direction that moves backward are refused (0A000); `ABSOLUTE n` and `FIRST` are resolved
+//! against the cursor's position when they run.
 
 use datafusion::sql::sqlparser::ast::Query;
 use datafusion::sql::sqlparser::tokenizer::Token;
@@ -30,6 +31,23 @@ pub enum Count {
     All,
 }
 
+/// Where a FETCH or MOVE goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Skip `skip` rows, then take `count`: `NEXT`, `n`, `FORWARD n`, `ALL`, `FORWARD ALL`
+    /// (nothing skipped) and `RELATIVE n` with n ≥ 1 (n - 1 skipped, then one row).
+    Forward {
+        /// Rows passed over first.
+        skip: u64,
+        /// Rows taken after them.
+        count: Count,
+    },
+    /// `ABSOLUTE n` (n ≥ 0) and `FIRST` (1): row n counted from the first (0: before it).
+    Absolute(u64),
+    /// `RELATIVE 0`, `FORWARD 0`, `0`: the current row again.
+    Current,
+}
+
 /// A cursor statement other than DECLARE.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CursorCommand {
@@ -37,8 +55,8 @@ pub enum CursorCommand {
     Fetch {
         /// The cursor.
         name: String,
-        /// How far.
-        count: Count,
+        /// Where to.
+        direction: Direction,
         /// `MOVE`: skip the rows instead of sending them.
         moved: bool,
     },
@@ -55,9 +73,12 @@ pub enum CursorStatement {
     Command(CursorCommand),
 }
 
-fn forward_only(what: &str) -> Error {
+/// The 0A000 refusal of `what`, saying which directions work instead.
+pub(crate) fn forward_only(what: &str) -> Error {
     Error::Unsupported(format!(
-        "{what} is not supported: meshgate cursors are forward-only (FETCH NEXT, FORWARD n, ALL)"
+        "{what} is not supported: meshgate cursors are forward-only; use FETCH NEXT, n, \
+         FORWARD n, ALL, RELATIVE n (n >= 0) or ABSOLUTE n ahead of the current row, or \
+         run the query again to start over"
     ))
 }
 
@@ -77,12 +98,16 @@ pub fn parse(sql: &str) -> Result<CursorStatement> {
         if !moved {
             words.expect("FETCH")?;
         }
-        let count = direction(&mut words)?;
+        let direction = direction(&mut words)?;
         if !words.accept("FROM") {
             words.accept("IN");
         }
         let name = words.ident()?;
-        CursorStatement::Command(CursorCommand::Fetch { name, count, moved })
+        CursorStatement::Command(CursorCommand::Fetch {
+            name,
+            direction,
+            moved,
+        })
     };
     words.end()?;
     Ok(statement)
@@ -121,28 +146,62 @@ fn declare(words: &mut Words) -> Result<CursorStatement> {
 }
 
 /// A FETCH/MOVE direction; none means NEXT.
-fn direction(words: &mut Words) -> Result<Count> {
-    for backward in ["PRIOR", "FIRST", "LAST", "ABSOLUTE", "RELATIVE", "BACKWARD"] {
+fn direction(words: &mut Words) -> Result<Direction> {
+    let rows = |n| Direction::Forward {
+        skip: 0,
+        count: Count::Rows(n),
+    };
+    let all = Direction::Forward {
+        skip: 0,
+        count: Count::All,
+    };
+    for backward in ["PRIOR", "LAST", "BACKWARD"] {
         if words.accept(backward) {
             return Err(forward_only(&format!("FETCH {backward}")));
         }
     }
+    if words.accept("FIRST") {
+        return Ok(Direction::Absolute(1));
+    }
+    if words.accept("ABSOLUTE") {
+        return match required_count(words)? {
+            n if n >= 0 => Ok(Direction::Absolute(n.unsigned_abs())),
+            _ => Err(forward_only(
+                "FETCH ABSOLUTE with a negative position (from the end)",
+            )),
+        };
+    }
+    if words.accept("RELATIVE") {
+        return match required_count(words)? {
+            0 => Ok(Direction::Current),
+            n if n > 0 => Ok(Direction::Forward {
+                skip: n.unsigned_abs() - 1,
+                count: Count::Rows(1),
+            }),
+            _ => Err(forward_only("FETCH RELATIVE with a negative count")),
+        };
+    }
     if words.accept("NEXT") {
-        return Ok(Count::Rows(1));
+        return Ok(rows(1));
     }
     if words.accept("ALL") {
-        return Ok(Count::All);
+        return Ok(all);
     }
     let forward = words.accept("FORWARD");
     if forward && words.accept("ALL") {
-        return Ok(Count::All);
+        return Ok(all);
     }
     match signed_count(words)? {
-        Some(n) if n > 0 => Ok(Count::Rows(n.unsigned_abs())),
-        Some(0) => Err(forward_only("FETCH 0 (re-reading the current row)")),
+        Some(0) => Ok(Direction::Current),
+        Some(n) if n > 0 => Ok(rows(n.unsigned_abs())),
         Some(_) => Err(forward_only("FETCH with a negative count")),
-        None => Ok(Count::Rows(1)),
+        None => Ok(rows(1)),
     }
+}
+
+/// The count that ABSOLUTE and RELATIVE must have.
+fn required_count(words: &mut Words) -> Result<i64> {
+    signed_count(words)?.ok_or_else(|| words.unexpected())
 }
 
 fn signed_count(words: &mut Words) -> Result<Option<i64>> {
@@ -171,37 +230,75 @@ mod tests {
         }
     }
 
-    fn fetch(name: &str, count: Count, moved: bool) -> CursorCommand {
+    fn fetch(name: &str, direction: Direction, moved: bool) -> CursorCommand {
         CursorCommand::Fetch {
             name: name.into(),
-            count,
+            direction,
             moved,
         }
     }
 
+    fn rows(n: u64) -> Direction {
+        Direction::Forward {
+            skip: 0,
+            count: Count::Rows(n),
+        }
+    }
+
+    const ALL: Direction = Direction::Forward {
+        skip: 0,
+        count: Count::All,
+    };
+
     #[test]
     fn fetch_forms() {
-        assert_eq!(command("FETCH c"), fetch("c", Count::Rows(1), false));
-        assert_eq!(
-            command("fetch next from C"),
-            fetch("c", Count::Rows(1), false)
-        );
-        assert_eq!(command("FETCH 10 IN c"), fetch("c", Count::Rows(10), false));
-        assert_eq!(
-            command("FETCH FORWARD 3 \"C\""),
-            fetch("C", Count::Rows(3), false)
-        );
-        assert_eq!(
-            command("FETCH FORWARD ALL FROM c"),
-            fetch("c", Count::All, false)
-        );
-        assert_eq!(command("FETCH ALL c"), fetch("c", Count::All, false));
-        assert_eq!(
-            command("MOVE FORWARD 5 IN c"),
-            fetch("c", Count::Rows(5), true)
-        );
+        assert_eq!(command("FETCH c"), fetch("c", rows(1), false));
+        assert_eq!(command("fetch next from C"), fetch("c", rows(1), false));
+        assert_eq!(command("FETCH 10 IN c"), fetch("c", rows(10), false));
+        assert_eq!(command("FETCH FORWARD 3 \"C\""), fetch("C", rows(3), false));
+        assert_eq!(command("FETCH FORWARD ALL FROM c"), fetch("c", ALL, false));
+        assert_eq!(command("FETCH ALL c"), fetch("c", ALL, false));
+        assert_eq!(command("MOVE FORWARD 5 IN c"), fetch("c", rows(5), true));
         assert_eq!(command("CLOSE ALL"), CursorCommand::Close(None));
         assert_eq!(command("CLOSE c"), CursorCommand::Close(Some("c".into())));
+    }
+
+    #[test]
+    fn relative_absolute_first_and_current() {
+        let relative = Direction::Forward {
+            skip: 4,
+            count: Count::Rows(1),
+        };
+        assert_eq!(
+            command("FETCH RELATIVE 5 FROM c"),
+            fetch("c", relative, false)
+        );
+        assert_eq!(command("MOVE RELATIVE 1 c"), fetch("c", rows(1), true));
+        assert_eq!(
+            command("FETCH RELATIVE 0 FROM c"),
+            fetch("c", Direction::Current, false)
+        );
+        assert_eq!(
+            command("FETCH FORWARD 0 c"),
+            fetch("c", Direction::Current, false)
+        );
+        assert_eq!(command("FETCH 0 c"), fetch("c", Direction::Current, false));
+        assert_eq!(
+            command("FETCH ABSOLUTE 7 IN c"),
+            fetch("c", Direction::Absolute(7), false)
+        );
+        assert_eq!(
+            command("MOVE ABSOLUTE 0 c"),
+            fetch("c", Direction::Absolute(0), true)
+        );
+        assert_eq!(
+            command("FETCH FIRST FROM c"),
+            fetch("c", Direction::Absolute(1), false)
+        );
+        assert_eq!(
+            parse("FETCH RELATIVE FROM c").unwrap_err().sqlstate(),
+            "42601"
+        );
     }
 
     #[test]
@@ -227,9 +324,9 @@ mod tests {
             "FETCH PRIOR FROM c",
             "FETCH BACKWARD 2 FROM c",
             "FETCH -1 FROM c",
-            "FETCH FORWARD 0 FROM c",
+            "FETCH RELATIVE -2 FROM c",
+            "FETCH ABSOLUTE -1 FROM c",
             "MOVE LAST IN c",
-            "FETCH ABSOLUTE 3 FROM c",
         ] {
             assert_eq!(parse(sql).unwrap_err().sqlstate(), "0A000", "{sql}");
         }

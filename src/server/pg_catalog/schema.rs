@@ -1,13 +1,15 @@
 //! The session's `pg_catalog` schema: `datafusion-pg-catalog`'s provider with the tables it
 //! leaves empty or incomplete replaced: `pg_description` with the contracts' comments,
 //! `pg_class` and `pg_namespace` with the columns psql reads, `pg_roles` and `pg_user` with the session's
-//! roles.
+//! roles, `pg_database` with the one database meshgate serves.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{Array, ArrayRef, Int32Array, RecordBatch, StringArray};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int32Array, RecordBatch, StringArray,
+};
+use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{MemTable, SchemaProvider, Session, TableProvider};
 use datafusion::common::ScalarValue;
@@ -18,6 +20,7 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
 
+use crate::engine::CATALOG_NAME;
 use crate::server::pg_catalog::roles::{OWNER_OID, SessionRoles};
 
 /// Comments of domains (schemas), product tables and their columns, from the contracts as
@@ -90,6 +93,11 @@ impl SchemaProvider for PgCatalog {
                 .table(name)
                 .await?
                 .map(|inner| Arc::new(Computed(Patched::pg_namespace(inner))) as _)),
+            "pg_database" => Ok(self
+                .inner
+                .table(name)
+                .await?
+                .map(|inner| Arc::new(Computed(OneDatabase(inner))) as _)),
             _ => self.inner.table(name).await,
         }
     }
@@ -161,6 +169,35 @@ impl Compute for Descriptions {
                 .map(|(column, field)| cast(column, field.data_type()))
                 .collect::<Result<Vec<ArrayRef>, _>>()?;
             rows.push(RecordBatch::try_new(Arc::clone(&self.schema), columns)?);
+        }
+        Ok(rows)
+    }
+}
+
+/// `pg_database` with only `mesh`: the crate adds a `postgres` row for tools that expect one,
+/// but meshgate serves one database and connecting to any other is 3D000, so `\l` and
+/// database pickers must not offer it.
+#[derive(Debug)]
+struct OneDatabase(Arc<dyn TableProvider>);
+
+#[async_trait]
+impl Compute for OneDatabase {
+    fn schema(&self) -> SchemaRef {
+        self.0.schema()
+    }
+
+    async fn rows(&self, state: &dyn Session) -> DfResult<Vec<RecordBatch>> {
+        let plan = self.0.scan(state, None, &[], None).await?;
+        let datname = self.0.schema().index_of("datname")?;
+        let mut rows = Vec::new();
+        for batch in collect(plan, state.task_ctx()).await? {
+            let names = cast(batch.column(datname), &DataType::Utf8)?;
+            let served: BooleanArray = names
+                .as_string::<i32>()
+                .iter()
+                .map(|name| Some(name == Some(CATALOG_NAME)))
+                .collect();
+            rows.push(filter_record_batch(&batch, &served)?);
         }
         Ok(rows)
     }
