@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Runs a SQL file through `meshgate query --format csv` and through DuckDB over the very same
-files of the demo mesh, and fails unless both return the same rows.
+"""Runs a SQL file through meshgate and through DuckDB over the very same files of the demo
+mesh, and fails unless both return the same rows. meshgate is either the binary (`meshgate
+query --format csv`) or a running server reached with psql (`psql --csv` on a
+postgresql:// URL).
 
-usage: compare.py MESHGATE_BINARY CATALOG_DIR SQL_FILE
+usage: compare.py MESHGATE_BINARY|postgresql://USER:PASSWORD@HOST:PORT/mesh CATALOG_DIR SQL_FILE
 Delta tables are read by DuckDB as their current Parquet files (the demo tables have a single
 version), the CSV product with read_csv."""
 
@@ -38,10 +40,11 @@ def normalize(value):
 def main():
     binary, catalog, sql_file = sys.argv[1], Path(sys.argv[2]).resolve(), sys.argv[3]
     sql = Path(sql_file).read_text()
-    out = subprocess.run(
-        [binary, "query", "--catalog", str(catalog), "--format", "csv", "--", sql],
-        check=True, capture_output=True, text=True,
-    ).stdout
+    if binary.startswith("postgresql://"):
+        command = ["psql", binary, "--csv", "-v", "ON_ERROR_STOP=1", "-c", sql]
+    else:
+        command = [binary, "query", "--catalog", str(catalog), "--format", "csv", "--", sql]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     meshgate_rows = [[normalize(v) for v in row] for row in csv.reader(io.StringIO(out))][1:]
 
     con = duckdb.connect()
