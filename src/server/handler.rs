@@ -129,19 +129,19 @@ impl QueryHandler {
             }
             _ if matches!(status, TransactionStatus::Error) => Err(err(Error::TransactionAborted)),
             Prepared::Query(query) => {
-                let plan = bind(query, portal).map_err(err)?;
+                let plan = bind(query, portal, session.time_zone().as_deref()).map_err(err)?;
                 let format = &portal.result_column_format;
                 let format = |i| format_of(format, i);
                 let outcome = run_plan(&session, plan, query.text(), format, guard).await;
                 outcome.map_err(err)
             }
             Prepared::Copy(query, options) => {
-                let plan = bind(query, portal).map_err(err)?;
+                let plan = bind(query, portal, session.time_zone().as_deref()).map_err(err)?;
                 let outcome = copy::start(&session, plan, query.text(), options, guard).await;
                 outcome.map_err(err)
             }
             Prepared::Declare(spec, query) => {
-                let plan = bind(query, portal).map_err(err)?;
+                let plan = bind(query, portal, session.time_zone().as_deref()).map_err(err)?;
                 let text = query.text();
                 let outcome = cursor::declare(&session, status, spec, plan, text, guard).await;
                 outcome.map_err(err)

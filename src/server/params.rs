@@ -65,12 +65,14 @@ pub fn pg_type(data_type: Option<&DataType>) -> Type {
 }
 
 /// Decodes one parameter value sent as `pg_type` in text or binary into a value of
-/// `target` (the inferred type, when there is one).
+/// `target` (the inferred type, when there is one). A `timestamptz` in text without an
+/// offset is local time in `zone` (the session's), as PostgreSQL reads it.
 pub fn decode(
     value: Option<&Bytes>,
     pg_type: &Type,
     binary: bool,
     target: Option<&DataType>,
+    zone: Option<&str>,
 ) -> Result<ScalarValue> {
     let target = target.cloned().unwrap_or_else(|| arrow_type(pg_type));
     let Some(bytes) = value else {
@@ -81,7 +83,19 @@ pub fn decode(
     } else {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::InvalidValue("parameter is not valid UTF-8".into()))?;
-        ScalarValue::Utf8(Some(date_text(text, &target).to_string()))
+        let text = ScalarValue::Utf8(Some(date_text(text, &target).to_string()));
+        match (&target, zone) {
+            (DataType::Timestamp(unit, Some(_)), Some(zone)) => {
+                let local = DataType::Timestamp(*unit, Some(zone.into()));
+                text.cast_to(&local).map_err(|e| {
+                    Error::InvalidValue(format!(
+                        "parameter value {text} cannot be read as a timestamp with time zone: {}",
+                        e.find_root()
+                    ))
+                })?
+            }
+            _ => text,
+        }
     };
     if scalar.data_type() == target {
         return Ok(scalar);
@@ -163,4 +177,30 @@ fn arr<const N: usize>(bytes: &[u8]) -> Result<[u8; N]> {
     bytes
         .try_into()
         .map_err(|_| Error::InvalidValue("parameter has the wrong length".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_timestamptz_without_offset_is_local_time() {
+        let target = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+        let decode_in = |text: &'static str, zone| {
+            let bytes = Bytes::from_static(text.as_bytes());
+            decode(Some(&bytes), &Type::TIMESTAMPTZ, false, Some(&target), zone).unwrap()
+        };
+        // 2024-07-01 10:00:00 UTC
+        let instant =
+            ScalarValue::TimestampMicrosecond(Some(1_719_828_000_000_000), Some("UTC".into()));
+        assert_eq!(
+            decode_in("2024-07-01 12:00:00", Some("Europe/Berlin")),
+            instant
+        );
+        assert_eq!(
+            decode_in("2024-07-01 10:00:00+00", Some("Europe/Berlin")),
+            instant
+        );
+        assert_eq!(decode_in("2024-07-01 10:00:00", Some("UTC")), instant);
+    }
 }

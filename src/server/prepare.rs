@@ -74,8 +74,13 @@ impl PreparedQuery {
 #[derive(Debug, Default)]
 pub struct Parser;
 
-/// Binds a portal's parameters into the prepared plan.
-pub(crate) fn bind(query: &PreparedQuery, portal: &Portal<Prepared>) -> Result<LogicalPlan> {
+/// Binds a portal's parameters into the prepared plan; `zone` is the session's time zone,
+/// in which a `timestamptz` parameter written without an offset is local time.
+pub(crate) fn bind(
+    query: &PreparedQuery,
+    portal: &Portal<Prepared>,
+    zone: Option<&str>,
+) -> Result<LogicalPlan> {
     let client_types = &portal.statement.parameter_types;
     let count = query.params.len().max(client_types.len());
     if portal.parameters.len() != count {
@@ -94,7 +99,13 @@ pub(crate) fn bind(query: &PreparedQuery, portal: &Portal<Prepared>) -> Result<L
             .filter(|t| *t != Type::UNKNOWN)
             .unwrap_or_else(|| params::pg_type(inferred));
         let binary = portal.parameter_format.is_binary(i);
-        values.push(params::decode(value.as_ref(), &pg_type, binary, inferred)?);
+        values.push(params::decode(
+            value.as_ref(),
+            &pg_type,
+            binary,
+            inferred,
+            zone,
+        )?);
     }
     if values.is_empty() {
         return Ok(query.plan.clone());

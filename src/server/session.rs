@@ -91,19 +91,16 @@ impl Session {
         Ok(())
     }
 
+    /// DataFusion's time zone for the session (what `SET TimeZone` set).
+    pub fn time_zone(&self) -> Option<String> {
+        let state = self.ctx.state_ref();
+        state.read().config().options().execution.time_zone.clone()
+    }
+
     /// How this session writes values as text: its `extra_float_digits`, and DataFusion's
     /// time zone for the session as the zone of `timestamptz`.
     pub fn text_style(&self) -> Result<TextStyle, Error> {
-        let state = self.ctx.state_ref();
-        let zone = ShownZone::named(
-            state
-                .read()
-                .config()
-                .options()
-                .execution
-                .time_zone
-                .as_deref(),
-        )?;
+        let zone = ShownZone::named(self.time_zone().as_deref())?;
         Ok(TextStyle {
             floats: self.settings().float_digits(),
             zone,

@@ -159,6 +159,27 @@ def main():
         suppliers = one(cur, "SELECT count(*) FROM supply.supplier")[0]
         check(suppliers == 100, f"admin reads supply.supplier: {suppliers} rows")
 
+    # TimeZone: psycopg learns the zone from ParameterStatus and reads timestamptz text in
+    # it; a timestamptz parameter without an offset is local time, as in PostgreSQL
+    with connect("analyst", autocommit=True) as conn:
+        conn.execute("SET TimeZone = 'Europe/Berlin'")
+        check(conn.info.timezone.key == "Europe/Berlin", "SET TimeZone is reported to psycopg")
+        t = conn.execute("SELECT '2024-07-01 10:00:00+00'::timestamptz").fetchone()[0]
+        check(
+            t == datetime.datetime(2024, 7, 1, 10, tzinfo=datetime.timezone.utc)
+            and t.utcoffset() == datetime.timedelta(hours=2),
+            f"timestamptz reads as the same instant in Berlin time: {t.isoformat()}",
+        )
+        local, utc = conn.execute(
+            "SELECT %s > '2024-07-01 09:30:00+00'::timestamptz, "
+            "%s > '2024-07-01 09:30:00+00'::timestamptz",
+            ["2024-07-01 11:00:00", "2024-07-01 11:00:00+00"],
+        ).fetchone()
+        check(
+            (local, utc) == (False, True),
+            "a timestamptz parameter without an offset is Berlin time, with one it is as written",
+        )
+
     # cancel (psql's Ctrl-C, psycopg's conn.cancel()) and statement_timeout stop a query whose
     # rows are streaming: an endless cross join, stopped one second in
     endless = "SELECT a.o_orderkey, b.o_comment FROM sales.orders a CROSS JOIN sales.orders b"
