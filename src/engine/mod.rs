@@ -2,6 +2,7 @@
 //! registry, object stores and memory pool.
 
 mod audited;
+mod local_time;
 mod mesh_catalog;
 pub mod opener;
 mod scan_predicates;
@@ -23,6 +24,7 @@ pub use statement::{execute_cursor_plan, execute_plan, execute_sql, plan_sql, pl
 
 use crate::catalog::registry::RegisteredTable;
 use crate::catalog::{Catalog, Registry};
+use crate::engine::local_time::LocalTimeCasts;
 use crate::engine::mesh_catalog::MeshCatalog;
 use crate::engine::opener::{OpenedTable, TableOpener};
 use crate::engine::scan_predicates::DedupScanPredicates;
@@ -100,6 +102,7 @@ impl Engine {
                 Arc::new(governance),
                 Arc::new(ResolveGroupingFunction::new()),
                 Arc::new(TypeCoercion::new()),
+                Arc::new(LocalTimeCasts),
             ])
             .with_physical_optimizer_rule(Arc::new(DedupScanPredicates))
             .build();

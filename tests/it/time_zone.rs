@@ -67,6 +67,20 @@ async fn set_time_zone_changes_text_not_instants() {
         text(&client, "SELECT '2024-07-01 12:00:00'::timestamptz").await,
         "2024-07-01 12:00:00+02"
     );
+    // timestamptz → timestamp is the wall-clock time in the session's zone, as in PostgreSQL
+    let to_wall = "SELECT '2024-07-01 10:00:00+00'::timestamptz::timestamp";
+    assert_eq!(text(&client, to_wall).await, "2024-07-01 12:00:00");
+    assert_eq!(text(&other, to_wall).await, "2024-07-01 10:00:00");
+    let berlin_name = client.prepare(to_wall).await.unwrap().columns()[0]
+        .name()
+        .to_string();
+    let utc_name = other.prepare(to_wall).await.unwrap().columns()[0]
+        .name()
+        .to_string();
+    assert_eq!(
+        berlin_name, utc_name,
+        "the conversion keeps the column's name"
+    );
     // binary results are instants, whatever the zone
     let row = client
         .query_one("SELECT '2024-07-01 12:00:00'::timestamptz", &[])
