@@ -16,7 +16,6 @@ mod memory;
 mod postgres;
 mod server;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -28,21 +27,11 @@ use crate::memory::PeakRss;
 #[derive(Debug, Parser)]
 #[command(about = "SELECT * streamed to a client: meshgate vs PostgreSQL")]
 struct Args {
-    /// TPC-H scale factor of the demo mesh (shared with the tpch bench's cache).
-    #[arg(long, default_value_t = 1.0)]
-    scale: f64,
-    /// Timed runs per table and server (the median is shown).
-    #[arg(long, default_value_t = 3)]
-    runs: usize,
-    /// Where generated meshes are cached (default: `$CARGO_TARGET_DIR/tpch-data`).
-    #[arg(long)]
-    data: Option<PathBuf>,
+    #[command(flatten)]
+    mesh: demo_mesh::MeshArgs,
     /// A PostgreSQL server on this machine to compare with (libpq-style connection string).
     #[arg(long)]
     postgres: Option<String>,
-    /// Passed by `cargo bench`; ignored.
-    #[arg(long, hide = true)]
-    bench: bool,
 }
 
 /// The tables streamed.
@@ -120,24 +109,20 @@ async fn measure(name: &str, client: &Client, pid: Option<u32>, runs: usize) -> 
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let data = args
-        .data
-        .clone()
-        .unwrap_or_else(demo_mesh::default_data_dir);
-    let catalog = demo_mesh::demo_mesh(&data, args.scale).await;
+    let catalog = args.mesh.mesh().await;
     let meshgate = server::MeshgateProcess::start(&catalog);
     let client = meshgate.connect().await;
 
-    let mut lines = measure("meshgate", &client, Some(meshgate.pid()), args.runs).await;
+    let mut lines = measure("meshgate", &client, Some(meshgate.pid()), args.mesh.runs).await;
     if let Some(connection) = &args.postgres {
         let postgres = postgres::connect(connection).await;
         postgres::load(&client, &postgres, &TABLES).await;
         let pid = postgres::backend_pid(&postgres).await;
-        lines.extend(measure("PostgreSQL", &postgres, pid, args.runs).await);
+        lines.extend(measure("PostgreSQL", &postgres, pid, args.mesh.runs).await);
     }
     println!(
         "SELECT * to a tokio-postgres client (simple query protocol, text), scale {}, median of {} runs\n",
-        args.scale, args.runs
+        args.mesh.scale, args.mesh.runs
     );
     println!("| server | table | rows | seconds | rows/s | MB/s of text | peak server RSS MiB |");
     println!("|---|---|---:|---:|---:|---:|---:|");

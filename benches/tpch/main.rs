@@ -30,19 +30,11 @@ pub type Rows = Vec<Vec<Option<String>>>;
 #[derive(Debug, Parser)]
 #[command(about = "TPC-H across domains: meshgate vs raw DataFusion vs DuckDB")]
 struct Args {
-    /// TPC-H scale factor of the generated demo mesh.
-    #[arg(long, default_value_t = 1.0)]
-    scale: f64,
-    /// Timed runs per query and engine, after one warm-up run.
-    #[arg(long, default_value_t = 3)]
-    runs: usize,
+    #[command(flatten)]
+    mesh: demo_mesh::MeshArgs,
     /// Run only these queries (1-22); repeat the flag for several.
     #[arg(long)]
     query: Vec<usize>,
-    /// Where generated meshes are cached (default: `$CARGO_TARGET_DIR/tpch-data` or
-    /// `target/tpch-data`).
-    #[arg(long)]
-    data: Option<PathBuf>,
     /// Also write the table as Markdown to this file.
     #[arg(long)]
     markdown: Option<PathBuf>,
@@ -53,9 +45,6 @@ struct Args {
     /// Skip DuckDB (when the Python `duckdb` package is missing).
     #[arg(long)]
     no_duckdb: bool,
-    /// Passed by `cargo bench`; ignored.
-    #[arg(long, hide = true)]
-    bench: bool,
 }
 
 const QUERIES: [&str; 22] = [
@@ -113,15 +102,11 @@ impl Contender {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let data = args
-        .data
-        .clone()
-        .unwrap_or_else(demo_mesh::default_data_dir);
     let started = Instant::now();
-    let catalog = demo_mesh::demo_mesh(&data, args.scale).await;
+    let catalog = args.mesh.mesh().await;
     eprintln!(
         "demo mesh at scale {} in {} ({:.1} s)",
-        args.scale,
+        args.mesh.scale,
         catalog.display(),
         started.elapsed().as_secs_f64()
     );
@@ -156,7 +141,7 @@ async fn main() {
             panic!("--query {number}: TPC-H has queries 1 to 22");
         };
         let mut row = Measured::new(number);
-        for run in 0..=args.runs {
+        for run in 0..=args.mesh.runs {
             for contender in contenders.iter_mut() {
                 let outcome = match contender.run(sql).await {
                     Ok((rows, elapsed)) => Outcome::Ok(rows, elapsed),
@@ -170,7 +155,7 @@ async fn main() {
         measured.push(row);
     }
 
-    let mut table = report::markdown(&measured, args.scale, args.runs, !args.no_duckdb);
+    let mut table = report::markdown(&measured, args.mesh.scale, args.mesh.runs, !args.no_duckdb);
     if !args.settings.is_empty() {
         table.push_str(&format!("\nSettings: {}\n", args.settings.join(", ")));
     }
