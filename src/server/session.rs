@@ -14,7 +14,7 @@ use crate::server::cancel::{QueryCancel, Registration};
 use crate::server::cursor::Cursors;
 use crate::server::encode::TextStyle;
 use crate::server::settings::Settings;
-use crate::server::time_zone::ShownZone;
+use crate::server::time_zone::{self, ShownZone};
 
 /// The state of one authenticated connection.
 pub struct Session {
@@ -78,7 +78,7 @@ impl Session {
     pub fn use_time_zone(&self, zone: &str) -> Result<(), Error> {
         let state = self.ctx.state_ref();
         let mut state = state.write();
-        state.config_mut().options_mut().execution.time_zone = Some(zone.to_string());
+        state.config_mut().options_mut().execution.time_zone = Some(time_zone::engine_zone(zone));
         let options = Arc::clone(state.config().options());
         let updated: Vec<_> = state
             .scalar_functions()

@@ -31,6 +31,9 @@ pub fn canonical(value: &str) -> Result<String> {
     if UTC_NAMES.contains(&upper.as_str()) || upper == "LOCAL" || upper == "DEFAULT" {
         return Ok("UTC".into());
     }
+    if posix_offset(value).is_some() {
+        return Ok(upper);
+    }
     if value.starts_with(['+', '-']) || value.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(Error::InvalidValue(format!(
             "TimeZone {value}: numeric offsets are not accepted (PostgreSQL reads them as POSIX \
@@ -44,6 +47,37 @@ pub fn canonical(value: &str) -> Result<String> {
              name, spelled with its capitals (Europe/Berlin, America/New_York)"
         ))
     })
+}
+
+/// The zone DataFusion is given for a [`canonical`] name: the name itself, or the fixed
+/// offset of a POSIX-style `GMT-02:00` (`+02:00`).
+pub fn engine_zone(name: &str) -> String {
+    match posix_offset(name) {
+        Some(seconds) => {
+            let sign = if seconds < 0 { '-' } else { '+' };
+            let minutes = seconds.unsigned_abs() / 60;
+            format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+        }
+        None => name.to_string(),
+    }
+}
+
+/// The UTC offset (seconds, east positive) of a POSIX-style zone `UTC±h[:mm]` / `GMT±h[:mm]`,
+/// whose sign is inverted (`GMT-02:00` is two hours east of UTC); pgjdbc sends a JVM zone of
+/// `GMT+02:00` this way.
+fn posix_offset(value: &str) -> Option<i32> {
+    let upper = value.to_ascii_uppercase();
+    let rest = upper
+        .strip_prefix("GMT")
+        .or_else(|| upper.strip_prefix("UTC"))?;
+    let (sign, rest) = match rest.as_bytes().first()? {
+        b'+' => (-1, &rest[1..]),
+        b'-' => (1, &rest[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    (hours <= 15 && minutes < 60).then_some(sign * (hours * 3600 + minutes * 60))
 }
 
 /// The zone `timestamptz` values are shown in, resolved once per result.
@@ -92,6 +126,12 @@ mod tests {
         assert_eq!(canonical("Europe/Berlin").unwrap(), "Europe/Berlin");
         assert!(canonical("Mars/Olympus").is_err());
         assert!(canonical("+02:00").is_err());
+        // POSIX style, as pgjdbc sends a JVM zone of GMT+02:00: the sign is inverted
+        assert_eq!(canonical("GMT-02:00").unwrap(), "GMT-02:00");
+        assert_eq!(engine_zone("GMT-02:00"), "+02:00");
+        assert_eq!(engine_zone("UTC+5:30"), "-05:30");
+        assert_eq!(engine_zone("Europe/Berlin"), "Europe/Berlin");
+        assert!(canonical("GMT+99").is_err());
     }
 
     #[test]

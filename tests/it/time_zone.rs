@@ -96,6 +96,12 @@ async fn set_time_zone_changes_text_not_instants() {
         .await
         .unwrap();
     assert_eq!(text(&client, SUMMER).await, "2024-07-01 15:30:00+05:30");
+    // a POSIX-style zone, as pgjdbc sends a JVM zone of GMT+02:00: the sign is inverted
+    client
+        .batch_execute("SET TimeZone = 'GMT-02:00'")
+        .await
+        .unwrap();
+    assert_eq!(text(&client, SUMMER).await, "2024-07-01 12:00:00+02");
     client.batch_execute("RESET TimeZone").await.unwrap();
     assert_eq!(text(&client, SUMMER).await, "2024-07-01 10:00:00+00");
 }
