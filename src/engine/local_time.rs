@@ -4,7 +4,7 @@
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{ExprSchema, Result as DfResult};
 use datafusion::functions::datetime::to_local_time;
 use datafusion::logical_expr::expr::{Cast, TryCast};
@@ -29,6 +29,14 @@ impl AnalyzerRule for LocalTimeCasts {
             return Ok(plan);
         };
         plan.transform_up_with_subqueries(|node| {
+            let mut candidates = false;
+            node.apply_expressions(|expr| {
+                candidates |= expr.exists(|e| Ok(drops_zone(e)))?;
+                Ok(TreeNodeRecursion::Continue)
+            })?;
+            if !candidates {
+                return Ok(Transformed::no(node));
+            }
             let inputs: Vec<&LogicalPlan> = node.inputs();
             let schema = merge_schema(&inputs);
             // output columns keep their names
@@ -43,6 +51,17 @@ impl AnalyzerRule for LocalTimeCasts {
     }
 }
 
+/// Whether `expr` is a cast to a timestamp without time zone (the source's type is checked
+/// only for these, against the node's input schema).
+fn drops_zone(expr: &Expr) -> bool {
+    match expr {
+        Expr::Cast(Cast { field, .. }) | Expr::TryCast(TryCast { field, .. }) => {
+            matches!(field.data_type(), DataType::Timestamp(_, None))
+        }
+        _ => false,
+    }
+}
+
 /// One cast, rewritten when it drops a time zone.
 fn to_local(expr: Expr, schema: &dyn ExprSchema, zone: &str) -> DfResult<Transformed<Expr>> {
     let (inner, target, try_cast) = match &expr {
@@ -50,9 +69,9 @@ fn to_local(expr: Expr, schema: &dyn ExprSchema, zone: &str) -> DfResult<Transfo
         Expr::TryCast(TryCast { expr, field }) => (expr, field, true),
         _ => return Ok(Transformed::no(expr)),
     };
-    let DataType::Timestamp(_, None) = target.data_type() else {
+    if !drops_zone(&expr) {
         return Ok(Transformed::no(expr));
-    };
+    }
     // inputs of leaf nodes have no schema to type against: leave those casts alone
     let Ok(DataType::Timestamp(unit, Some(_))) = inner.get_type(schema) else {
         return Ok(Transformed::no(expr));

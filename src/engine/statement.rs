@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use datafusion::arrow::array::timezone::Tz;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::logical_expr::{LogicalPlan, Statement};
@@ -18,7 +19,10 @@ use crate::policy::store::PolicyStore;
 use crate::policy::{Principal, prepare};
 
 /// `datafusion.*` settings any user may change: they alter how plans print, nothing else.
-const USER_SETTABLE: [&str; 2] = ["datafusion.explain.", "datafusion.execution.time_zone"];
+const USER_SETTABLE: [&str; 2] = ["datafusion.explain.", TIME_ZONE_SETTING];
+
+/// DataFusion's session time zone.
+const TIME_ZONE_SETTING: &str = "datafusion.execution.time_zone";
 
 /// Plans one SQL statement in `ctx` (a session of [`crate::engine::Engine`]).
 ///
@@ -116,6 +120,7 @@ async fn plan_checked(
     if !principal.is_admin() {
         check_settings(&plan)?;
     }
+    check_time_zone(&plan)?;
     Ok(plan)
 }
 
@@ -211,6 +216,26 @@ fn check_read_only(plan: &LogicalPlan) -> Result<()> {
     read_only
         .verify_plan(plan)
         .map_err(|refused| Error::ReadOnly(refused.find_root().message().to_string()))
+}
+
+/// `SET datafusion.execution.time_zone` takes only a zone Arrow can apply (an IANA name or
+/// `+hh:mm`): DataFusion would accept any text and fail later, in every query that shows a
+/// `timestamptz`.
+fn check_time_zone(plan: &LogicalPlan) -> Result<()> {
+    match plan {
+        LogicalPlan::Statement(Statement::SetVariable(set))
+            if set.variable.eq_ignore_ascii_case(TIME_ZONE_SETTING) =>
+        {
+            set.value.parse::<Tz>().map(|_| ()).map_err(|_| {
+                Error::InvalidValue(format!(
+                    "invalid value for {TIME_ZONE_SETTING}: \"{}\"; use an IANA zone name \
+                     (Europe/Berlin) or an offset (+02:00)",
+                    set.value
+                ))
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_settings(plan: &LogicalPlan) -> Result<()> {

@@ -202,5 +202,21 @@ mod tests {
             instant
         );
         assert_eq!(decode_in("2024-07-01 10:00:00", Some("UTC")), instant);
+        let bytes = Bytes::from_static(b"soon");
+        let error = decode(
+            Some(&bytes),
+            &Type::TIMESTAMPTZ,
+            false,
+            Some(&target),
+            Some("Europe/Berlin"),
+        )
+        .unwrap_err();
+        assert_eq!(error.sqlstate(), "22023");
+        assert!(
+            error
+                .to_string()
+                .starts_with("parameter value soon cannot be read as a timestamp with time zone"),
+            "{error}"
+        );
     }
 }

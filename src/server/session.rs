@@ -76,9 +76,14 @@ impl Session {
     /// `now()` and `timestamptz` without an offset use it, as `SET datafusion.execution.time_zone`
     /// does.
     pub fn use_time_zone(&self, zone: &str) -> Result<(), Error> {
+        let engine_zone = time_zone::engine_zone(zone);
         let state = self.ctx.state_ref();
         let mut state = state.write();
-        state.config_mut().options_mut().execution.time_zone = Some(time_zone::engine_zone(zone));
+        let current = &state.config().options().execution.time_zone;
+        if current.as_deref() == Some(engine_zone.as_str()) {
+            return Ok(());
+        }
+        state.config_mut().options_mut().execution.time_zone = Some(engine_zone);
         let options = Arc::clone(state.config().options());
         let updated: Vec<_> = state
             .scalar_functions()

@@ -110,14 +110,33 @@ async fn set_time_zone_changes_text_not_instants() {
 async fn bad_zones_are_refused_clearly() {
     let server = server().await;
     let client = connect(&server, "analyst").await;
-    for zone in ["'Mars/Olympus_Mons'", "'+02'"] {
+    for (zone, says) in [
+        (
+            "'Mars/Olympus_Mons'",
+            "invalid value for parameter \"TimeZone\": \"Mars/Olympus_Mons\"; use UTC or an IANA zone name",
+        ),
+        ("'+02'", "TimeZone +02: numeric offsets are not accepted"),
+    ] {
         let error = client
             .batch_execute(&format!("SET TimeZone = {zone}"))
             .await
             .unwrap_err();
         assert_eq!(code(&error), SqlState::INVALID_PARAMETER_VALUE, "{zone}");
+        assert!(message(&error).starts_with(says), "{}", message(&error));
     }
     assert_eq!(text(&client, "SHOW TimeZone").await, "UTC");
+    assert_eq!(text(&client, SUMMER).await, "2024-07-01 10:00:00+00");
+    // DataFusion's own time zone setting is checked too, so no later query breaks on it
+    let error = client
+        .batch_execute("SET datafusion.execution.time_zone = 'Nowhere/Land'")
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), SqlState::INVALID_PARAMETER_VALUE);
+    assert_eq!(
+        message(&error),
+        "invalid value for datafusion.execution.time_zone: \"Nowhere/Land\"; use an IANA zone \
+         name (Europe/Berlin) or an offset (+02:00)"
+    );
     assert_eq!(text(&client, SUMMER).await, "2024-07-01 10:00:00+00");
 }
 
@@ -134,6 +153,30 @@ async fn startup_options_set_the_session() {
         panic!("a bad TimeZone must refuse the login");
     };
     assert_eq!(code(&error), SqlState::INVALID_PARAMETER_VALUE);
+    assert!(
+        message(&error).starts_with("invalid value for parameter \"TimeZone\": \"Nowhere/Land\""),
+        "{}",
+        message(&error)
+    );
+    let Err(error) = connect_with_options(&server, "statement_timeout=5s").await else {
+        panic!("unreadable options must refuse the login");
+    };
+    assert_eq!(code(&error), SqlState::INVALID_PARAMETER_VALUE);
+    assert!(
+        message(&error).starts_with("startup options: cannot read \"statement_timeout=5s\""),
+        "{}",
+        message(&error)
+    );
+    // engine settings cannot be slipped in at login: only client settings apply there
+    let sneaky = connect_with_options(&server, "-c datafusion.execution.batch_size=17")
+        .await
+        .unwrap();
+    let batch_size = text_rows(&sneaky, "SHOW datafusion.execution.batch_size").await;
+    assert_eq!(
+        batch_size[0][1].as_deref(),
+        Some("8192"),
+        "the default stays"
+    );
     // the server goes on serving
     let again = connect(&server, "analyst").await;
     assert_eq!(text(&again, "SHOW TimeZone").await, "UTC");
