@@ -188,10 +188,7 @@ impl Rules<'_> {
         let fail = |e: &dyn std::fmt::Display| {
             policy_error(self.product_table, &format!("{e} (in: {sql})"))
         };
-        let plan = state
-            .create_logical_plan(sql)
-            .await
-            .map_err(|e| fail(&e))?;
+        let plan = state.create_logical_plan(sql).await.map_err(|e| fail(&e))?;
         let marked = plan
             .transform_up_with_subqueries(|node| match node {
                 LogicalPlan::TableScan(scan) => {

@@ -189,11 +189,9 @@ mod tests {
         assert!(leakproof(col("name").is_not_null()));
         assert!(leakproof(!col("id").gt(lit(5))));
         assert!(leakproof(col("id").gt(lit(5)).is_true()));
-        assert!(leakproof(
-            col("id").eq(Expr::Placeholder(
-                datafusion::logical_expr::expr::Placeholder::new_with_field("$1".into(), None)
-            ))
-        ));
+        assert!(leakproof(col("id").eq(Expr::Placeholder(
+            datafusion::logical_expr::expr::Placeholder::new_with_field("$1".into(), None)
+        ))));
     }
 
     #[test]
@@ -203,7 +201,9 @@ mod tests {
         assert!(leakproof(
             cast(col("id"), DataType::Decimal128(12, 2)).gt(lit(1))
         ));
-        assert!(leakproof(cast(col("name"), DataType::Utf8View).eq(lit("x"))));
+        assert!(leakproof(
+            cast(col("name"), DataType::Utf8View).eq(lit("x"))
+        ));
     }
 
     #[test]
@@ -218,16 +218,22 @@ mod tests {
             cast(col("amount"), DataType::Decimal128(5, 2)).gt(lit(1))
         ));
         assert!(!leakproof(cast(lit("x"), DataType::Int32).eq(col("id"))));
-        assert!(!leakproof(try_cast(col("name"), DataType::Int32).eq(lit(1))));
+        assert!(!leakproof(
+            try_cast(col("name"), DataType::Int32).eq(lit(1))
+        ));
         // functions (a bad regex fails), LIKE, CASE, subqueries
         assert!(!leakproof(regexp_like(col("name"), lit("("), None)));
         assert!(!leakproof(abs(col("id")).gt(lit(1))));
         assert!(!leakproof(col("name").like(lit("a%"))));
         // column against column, nested types, bare columns
         assert!(!leakproof(col("id").eq(col("amount"))));
-        assert!(!leakproof(col("tags").is_null().and(col("tags").eq(lit(1)))));
+        assert!(!leakproof(
+            col("tags").is_null().and(col("tags").eq(lit(1)))
+        ));
         assert!(!leakproof(col("id")));
-        assert!(!leakproof(col("id").in_list(vec![col("id") + lit(1)], false)));
+        assert!(!leakproof(
+            col("id").in_list(vec![col("id") + lit(1)], false)
+        ));
         // unknown columns
         assert!(!leakproof(col("nope").eq(lit(1))));
     }

@@ -23,7 +23,6 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::AnalyzerRule;
 use datafusion::physical_plan::ExecutionPlan;
 
-
 use crate::error::{Error, Result};
 use crate::policy::Principal;
 use crate::policy::barrier::BarrierTable;
@@ -106,7 +105,11 @@ impl GovernanceRule {
         };
         let provider = source_as_provider(&scan.source)?;
         let governed: Arc<dyn TableProvider> = if grant.restricts() {
-            Arc::new(BarrierTable::new(product_table, provider, Arc::clone(grant)))
+            Arc::new(BarrierTable::new(
+                product_table,
+                provider,
+                Arc::clone(grant),
+            ))
         } else {
             Arc::new(GovernedTable { inner: provider })
         };

@@ -28,7 +28,11 @@ pub async fn evaluate_subqueries(ctx: &SessionContext, mut expr: Expr) -> Result
         expr = expr
             .transform_down(|e| {
                 if e == subquery {
-                    Ok(Transformed::new(value.clone(), true, TreeNodeRecursion::Jump))
+                    Ok(Transformed::new(
+                        value.clone(),
+                        true,
+                        TreeNodeRecursion::Jump,
+                    ))
                 } else {
                     Ok(Transformed::no(e))
                 }
@@ -42,7 +46,10 @@ pub async fn evaluate_subqueries(ctx: &SessionContext, mut expr: Expr) -> Result
 fn first_subquery(expr: &Expr) -> Result<Option<Expr>> {
     let mut found = None;
     expr.apply(|e| match e {
-        Expr::InSubquery(_) | Expr::Exists(_) | Expr::ScalarSubquery(_) | Expr::SetComparison(_) => {
+        Expr::InSubquery(_)
+        | Expr::Exists(_)
+        | Expr::ScalarSubquery(_)
+        | Expr::SetComparison(_) => {
             found = Some(e.clone());
             Ok(TreeNodeRecursion::Stop)
         }

@@ -16,8 +16,8 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, StatisticsArgs,
-    StatisticsContext, displayable,
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, StatisticsArgs, StatisticsContext,
+    displayable,
 };
 use futures::StreamExt;
 
@@ -149,7 +149,11 @@ impl ExecutionPlan for SecurityBarrierExec {
         let inner = StatisticsContext::new().compute(self.inner.as_ref(), args)?;
         let mut statistics = inner.as_ref().clone();
         statistics.total_byte_size = Precision::Absent;
-        for (field, column) in schema.fields().iter().zip(&mut statistics.column_statistics) {
+        for (field, column) in schema
+            .fields()
+            .iter()
+            .zip(&mut statistics.column_statistics)
+        {
             if self.restriction.masked.contains(field.name()) {
                 *column = datafusion::common::ColumnStatistics::new_unknown();
             }

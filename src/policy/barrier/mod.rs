@@ -30,8 +30,8 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 
-pub use exec::SecurityBarrierExec;
 use exec::Restriction;
+pub use exec::SecurityBarrierExec;
 
 use crate::policy::compile::CompiledGrant;
 use crate::policy::leakproof::is_leakproof;
@@ -58,10 +58,16 @@ impl BarrierTable {
             .iter()
             .map(|field| {
                 let masked = grant.mask(field.name()).is_some();
-                field.as_ref().clone().with_nullable(field.is_nullable() || masked)
+                field
+                    .as_ref()
+                    .clone()
+                    .with_nullable(field.is_nullable() || masked)
             })
             .collect();
-        let schema = Arc::new(Schema::new_with_metadata(fields, storage.metadata().clone()));
+        let schema = Arc::new(Schema::new_with_metadata(
+            fields,
+            storage.metadata().clone(),
+        ));
         BarrierTable {
             product_table,
             inner,
@@ -189,7 +195,10 @@ impl TableProvider for BarrierTable {
         } else {
             None
         };
-        let mut plan = self.inner.scan(state, Some(&needed), &pushed, limit).await?;
+        let mut plan = self
+            .inner
+            .scan(state, Some(&needed), &pushed, limit)
+            .await?;
         let scanned = DFSchema::try_from(plan.schema().as_ref().clone())?;
         // the row filter and the leakproof predicates, in one filter the physical optimizer
         // pushes into the storage scan for pruning
@@ -197,7 +206,10 @@ impl TableProvider for BarrierTable {
         if let Some(filter) = &self.grant.filter {
             conjuncts.push(self.for_query(state, filter, &scanned)?);
         }
-        for filter in pushed.iter().filter(|f| Some(*f) != self.grant.filter.as_ref()) {
+        for filter in pushed
+            .iter()
+            .filter(|f| Some(*f) != self.grant.filter.as_ref())
+        {
             conjuncts.push(unqualified(filter.clone())?);
         }
         if let Some(predicate) = conjunction(conjuncts) {
@@ -212,8 +224,12 @@ impl TableProvider for BarrierTable {
                     let mask = self.for_query(state, mask, &scanned)?;
                     state.create_physical_expr(mask, &scanned)?
                 }
-                None => Arc::new(ColumnExpr::new(name, scanned.index_of_column_by_name(None, name)
-                    .ok_or_else(|| DataFusionError::Internal(format!("{name} is not scanned")))?)),
+                None => Arc::new(ColumnExpr::new(
+                    name,
+                    scanned.index_of_column_by_name(None, name).ok_or_else(|| {
+                        DataFusionError::Internal(format!("{name} is not scanned"))
+                    })?,
+                )),
             };
             outputs.push((value, name.clone()));
         }
