@@ -177,6 +177,6 @@ async fn a_product_mask_cannot_lift_the_mesh_mask() {
     // admins still read everything
     assert_eq!(
         rows_as(&engine, "admin", sql).await,
-        [["1500", "1500", "1500"]]
+        [["1500", "1500", "1500", "1500"]]
     );
 }
