@@ -4,12 +4,15 @@
 
 use std::sync::Arc;
 
+use datafusion::arrow::array::{Int64Array, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::catalog::MemTable;
 use meshgate::engine::{Engine, plan_sql};
 use meshgate::policy::Principal;
 
-use crate::common::{demo_catalog, demo_copy, engine};
+use crate::common::{check_entry, demo_catalog, demo_copy, engine};
 use crate::server::{connect, server, text_rows};
 
 /// A principal as the demo's meshgate.toml defines it.
@@ -179,4 +182,66 @@ async fn a_product_mask_cannot_lift_the_mesh_mask() {
         rows_as(&engine, "admin", sql).await,
         [["1500", "1500", "1500", "1500"]]
     );
+}
+
+#[tokio::test]
+async fn check_reports_rules_the_barrier_cannot_evaluate_once() {
+    let dir = demo_copy();
+    let manifest = dir.path().join("customers/customer.odcs.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let correlated = text.replace(
+        "mesh_user_attr('region') IS NULL\n",
+        "EXISTS (SELECT 1 FROM customers.nation n WHERE n.n_nationkey = c_nationkey) AND mesh_user_attr('region') IS NULL\n",
+    );
+    assert_ne!(correlated, text, "the manifest has the demo row filter");
+    std::fs::write(&manifest, correlated).unwrap();
+    let (status, messages) = check_entry(dir.path(), "customers.customer").await;
+    assert_eq!(status, "error", "{messages}");
+    assert!(
+        messages.contains("may not refer to the product's own columns"),
+        "{messages}"
+    );
+    // and the product is closed to its filtered readers rather than served unfiltered
+    let engine = engine(dir.path());
+    let session = engine.session(Arc::new(demo_user("emea"))).unwrap();
+    let error = plan_sql(&session, "SELECT count(*) FROM customers.customer")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("do not compile"), "{error}");
+}
+
+#[tokio::test]
+async fn scans_of_unknown_tables_fail_closed() {
+    let engine = engine(&demo_catalog());
+    let session = engine.session(Arc::new(demo_user("admin"))).unwrap();
+    // a table that reached the session without being a product or system metadata, as a
+    // cache or a federation layer might register one
+    let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, false)]));
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![Arc::new(Int64Array::from(vec![1, 2]))],
+    )
+    .unwrap();
+    let table = MemTable::try_new(schema, vec![vec![batch]]).unwrap();
+    session.register_table("stray", Arc::new(table)).unwrap();
+    let error = match plan_sql(&session, "SELECT x FROM stray").await {
+        Ok(frame) => meshgate::Error::from(frame.collect().await.unwrap_err()),
+        Err(error) => error,
+    };
+    assert_eq!(error.sqlstate(), "42501", "{error}");
+    assert!(error.to_string().contains("stray"), "{error}");
+    // system metadata and DataFusion's own table functions are known
+    for sql in [
+        "SELECT count(*) FROM mesh.products",
+        "SELECT count(*) FROM information_schema.tables",
+        "SELECT count(*) FROM generate_series(1, 3)",
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT count(*) FROM r",
+    ] {
+        plan_sql(&session, sql)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+    }
 }
