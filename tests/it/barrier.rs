@@ -245,3 +245,22 @@ async fn scans_of_unknown_tables_fail_closed() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_filter_subquery_with_too_many_values_is_refused() {
+    let dir = demo_copy();
+    let manifest = dir.path().join("customers/customer.odcs.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let huge = text.replace(
+        "mesh_user_attr('region') IS NULL\n",
+        "c_custkey IN (SELECT value FROM generate_series(1, 200000)) AND mesh_user_attr('region') IS NULL\n",
+    );
+    assert_ne!(huge, text, "the manifest has the demo row filter");
+    std::fs::write(&manifest, huge).unwrap();
+    let (status, messages) = check_entry(dir.path(), "customers.customer").await;
+    assert_eq!(status, "error", "{messages}");
+    assert!(
+        messages.contains("more than 100000 distinct values"),
+        "{messages}"
+    );
+}
