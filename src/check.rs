@@ -2,9 +2,8 @@
 //! and actual schemas, and reports per product.
 
 use std::fmt;
-use std::path::Path;
 
-use crate::catalog::Severity;
+use crate::catalog::{Severity, relative_to};
 use crate::engine::Engine;
 
 /// The verdict for one subject.
@@ -68,7 +67,7 @@ pub async fn check(engine: &Engine) -> CheckReport {
                 Severity::Warning => Status::Warning,
                 Severity::Error => Status::Error,
             },
-            subject: relative(&catalog.root, &d.file),
+            subject: relative_to(&catalog.root, &d.file),
             messages: vec![d.message.clone()],
         })
         .collect();
@@ -97,13 +96,6 @@ pub async fn check(engine: &Engine) -> CheckReport {
         });
     }
     CheckReport { entries }
-}
-
-fn relative(root: &Path, file: &Path) -> String {
-    file.strip_prefix(root)
-        .unwrap_or(file)
-        .display()
-        .to_string()
 }
 
 impl fmt::Display for CheckReport {

@@ -1,11 +1,15 @@
 //! Walks a catalog folder: `mesh.yaml`, one folder per domain with `domain.yaml` and
-//! `*.odcs.yaml` contracts. A broken domain or product is reported and skipped.
+//! `*.odcs.yaml` contracts. A broken domain or product is reported and skipped, and so is a
+//! product that reads outside its domain's storage ([`crate::catalog::confine`]) or where
+//! another domain's product already reads.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::catalog::assignments::{Assignments, storage_assignments, warn_unused};
 use crate::catalog::manifest::{Contract, DomainManifest, MeshManifest};
+use crate::catalog::overlap::refuse_shared_locations;
 use crate::catalog::validate::{is_sql_identifier, validate_contract};
 use crate::catalog::yaml::{Parsed, read_manifest};
 use crate::catalog::{Catalog, Diagnostic, Domain, Product, RESERVED_DOMAINS, Severity};
@@ -23,15 +27,19 @@ pub fn load_catalog(root: &Path) -> Result<Catalog> {
     }
     let mut diagnostics = Vec::new();
     let mesh = load_mesh_manifest(&root, &mut diagnostics)?;
+    let mesh_file = root.join("mesh.yaml");
+    let assignments = storage_assignments(&mesh, &mesh_file, &mut diagnostics);
     let mut domains = Vec::new();
     let mut products = Vec::new();
     for dir in sorted_entries(&root)?.into_iter().filter(|p| p.is_dir()) {
-        let Some(domain) = load_domain(&dir, &mut diagnostics) else {
+        let Some(domain) = load_domain(&dir, &assignments, &mut diagnostics) else {
             continue;
         };
         products.extend(load_products(&dir, &domain, &mut diagnostics)?);
         domains.push(domain);
     }
+    warn_unused(&assignments, &domains, &mesh_file, &mut diagnostics);
+    let products = refuse_shared_locations(products, &root, &mut diagnostics);
     Ok(Catalog {
         root,
         mesh,
@@ -56,7 +64,11 @@ fn load_mesh_manifest(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<
     Ok(parsed.value)
 }
 
-fn load_domain(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Domain> {
+fn load_domain(
+    dir: &Path,
+    assignments: &Assignments,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Domain> {
     let folder = dir.file_name()?.to_string_lossy().to_string();
     if folder.starts_with('.') {
         return None;
@@ -81,6 +93,16 @@ fn load_domain(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Domain> 
             "domain folder '{folder}' is not a SQL name; use lowercase letters, digits and _"
         ));
     }
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return error(format!(
+            "folder '{folder}' is a symbolic link; a domain folder must be a real folder of \
+             the catalog, since its products read only inside it"
+        ));
+    }
+    let canonical = match std::fs::canonicalize(dir) {
+        Ok(canonical) => canonical,
+        Err(e) => return error(format!("folder '{folder}' cannot be resolved: {e}")),
+    };
     if !file.exists() {
         return error(format!(
             "folder '{folder}' has no domain.yaml; add one with name: {folder}, team and contact"
@@ -104,6 +126,8 @@ fn load_domain(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Domain> 
             .unwrap_or_else(|| format!("{folder} domain team")),
         contact: manifest.contact.unwrap_or_default(),
         description: manifest.description,
+        folder: canonical,
+        storage: assignments.get(&folder).cloned().unwrap_or_default(),
         name: folder,
     })
 }

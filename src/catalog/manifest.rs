@@ -4,6 +4,8 @@
 //! Keys that the Open Data Contract Standard defines but meshgate does not interpret are declared
 //! as [`Ignored`] so that they are accepted silently; any other key is reported as a warning.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// A standard key that meshgate accepts without interpreting.
@@ -20,6 +22,18 @@ pub struct MeshManifest {
     /// Global governance rules agreed by all domains.
     #[serde(default)]
     pub governance: GovernanceManifest,
+    /// What the mesh assigns to each domain, by domain name.
+    #[serde(default)]
+    pub domains: BTreeMap<String, MeshDomain>,
+}
+
+/// One entry of `domains` in `mesh.yaml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeshDomain {
+    /// Object-store prefixes (`s3://lake/sales/`) the domain's products may read.
+    #[serde(default)]
+    pub storage: Vec<String>,
 }
 
 /// The `governance` section of `mesh.yaml`.

@@ -1,7 +1,12 @@
 //! The catalog of data products: manifests on disk, validated into [`Catalog`].
 
+mod assignments;
+mod bounds;
+pub mod confine;
 pub mod loader;
+pub mod location;
 pub mod manifest;
+mod overlap;
 pub mod product;
 pub mod registry;
 mod validate;
@@ -11,11 +16,21 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use bounds::{MAX_MANIFEST_BYTES, MAX_NESTING};
 pub use loader::load_catalog;
 pub use product::{ColumnSpec, Format, LogicalType, Product, ServerKind, StorageSpec, TableSpec};
 pub use registry::Registry;
 
+use crate::catalog::location::StoreLocation;
 use crate::catalog::manifest::MeshManifest;
+
+/// `file` relative to the catalog folder `root`, for messages (as is when outside it).
+pub fn relative_to(root: &std::path::Path, file: &std::path::Path) -> String {
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string()
+}
 
 /// Domain names that would clash with SQL system schemas.
 pub const RESERVED_DOMAINS: [&str; 4] = ["mesh", "public", "pg_catalog", "information_schema"];
@@ -55,6 +70,10 @@ pub struct Domain {
     pub team: String,
     /// How to reach the team.
     pub contact: String,
+    /// The domain's folder, canonical: its local products read only below it.
+    pub folder: PathBuf,
+    /// Object-store prefixes `mesh.yaml` assigns to the domain: its only object storage.
+    pub storage: Vec<StoreLocation>,
 }
 
 /// How bad a diagnostic is.

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::catalog::confine::{check_store, resolve_local};
 use crate::catalog::manifest::{Contract, Property, SchemaObject, Server, Team};
 use crate::catalog::{
     ColumnSpec, Domain, Format, LogicalType, Product, ServerKind, StorageSpec, TableSpec,
@@ -70,7 +71,7 @@ pub fn validate_contract(file: &Path, contract: Contract, domain: &Domain) -> Re
             "declares no tables; add schema: [{name: my_table, properties: [...]}]".to_string(),
         ));
     }
-    let (storage, location) = validate_server(&contract.servers, file, &fail)?;
+    let (storage, field, location) = validate_server(&contract.servers, &fail)?;
     if contract.schema.len() > 1 && !location.contains(MODEL_PLACEHOLDER) {
         return Err(fail(
             "servers[0]",
@@ -85,7 +86,13 @@ pub fn validate_contract(file: &Path, contract: Contract, domain: &Domain) -> Re
         .schema
         .iter()
         .enumerate()
-        .map(|(i, object)| validate_table(i, object, &location, &fail))
+        .map(|(i, object)| {
+            let model = object.physical_name.as_deref().unwrap_or(&object.name);
+            let located = location.replace(MODEL_PLACEHOLDER, model);
+            let located = table_location(domain, storage.kind, &located)
+                .map_err(|why| fail(&field, table_message(&contract, i, why)))?;
+            validate_table(i, object, located, &fail)
+        })
         .collect::<Result<Vec<_>>>()?;
     let name = contract.name.clone().unwrap_or_else(|| file_stem(file));
     Ok(Product {
@@ -110,11 +117,12 @@ pub fn validate_contract(file: &Path, contract: Contract, domain: &Domain) -> Re
     })
 }
 
+/// The storage of the first server, the field its location was read from, and the
+/// location as written (resolved per table by [`table_location`]).
 fn validate_server(
     servers: &[Server],
-    file: &Path,
     fail: &impl Fn(&str, String) -> Error,
-) -> Result<(StorageSpec, String)> {
+) -> Result<(StorageSpec, String, String)> {
     let Some(server) = servers.first() else {
         return Err(fail(
             "servers",
@@ -149,7 +157,7 @@ fn validate_server(
             "only newline-delimited JSON is supported; write delimiter: new_line".to_string(),
         ));
     }
-    let location = match kind {
+    let (field, location) = match kind {
         ServerKind::Local => {
             let path = server.path.as_deref().or(server.location.as_deref());
             let path = path.ok_or_else(|| {
@@ -158,14 +166,22 @@ fn validate_server(
                     "missing; add path: data/my_table (relative to this file)".to_string(),
                 )
             })?;
-            local_location(file, path)
+            let field = if server.path.is_some() {
+                "path"
+            } else {
+                "location"
+            };
+            (field, path.to_string())
         }
-        _ => server.location.clone().ok_or_else(|| {
-            fail(
-                "servers[0].location",
-                format!("missing; add location: {}://bucket/path", scheme_hint(kind)),
-            )
-        })?,
+        _ => {
+            let location = server.location.clone().ok_or_else(|| {
+                fail(
+                    "servers[0].location",
+                    format!("missing; add location: {}://bucket/path", scheme_hint(kind)),
+                )
+            })?;
+            ("location", location)
+        }
     };
     if kind != ServerKind::Local && !location.starts_with(&format!("{}://", scheme_hint(kind))) {
         let allowed = kind == ServerKind::Azure
@@ -188,7 +204,7 @@ fn validate_server(
         format,
         endpoint: server.endpoint_url.clone(),
     };
-    Ok((storage, location))
+    Ok((storage, format!("servers[0].{field}"), location))
 }
 
 fn scheme_hint(kind: ServerKind) -> &'static str {
@@ -200,24 +216,27 @@ fn scheme_hint(kind: ServerKind) -> &'static str {
     }
 }
 
-/// Resolves a local `path` against the folder of the manifest.
-fn local_location(manifest: &Path, path: &str) -> String {
-    if let Some(url_path) = path.strip_prefix("file://") {
-        return url_path.to_string();
+/// Where a table's data is, confined to `domain`'s storage: a local path resolved inside its
+/// folder, or an object-store URL under one of its assigned prefixes.
+fn table_location(domain: &Domain, kind: ServerKind, location: &str) -> Result<String, String> {
+    match kind {
+        ServerKind::Local => resolve_local(domain, location),
+        _ => check_store(domain, location).map(|()| location.to_string()),
     }
-    let base = manifest.parent().unwrap_or(Path::new("."));
-    let joined = base.join(path);
-    let mut text = joined.to_string_lossy().replace("/./", "/");
-    if joined.is_dir() && !text.ends_with('/') {
-        text.push('/');
+}
+
+/// `why`, naming the table when the contract has several (each resolves `{model}` apart).
+fn table_message(contract: &Contract, index: usize, why: String) -> String {
+    match contract.schema.get(index) {
+        Some(object) if contract.schema.len() > 1 => format!("table {}: {why}", object.name),
+        _ => why,
     }
-    text
 }
 
 fn validate_table(
     index: usize,
     object: &SchemaObject,
-    location: &str,
+    location: String,
     fail: &impl Fn(&str, String) -> Error,
 ) -> Result<TableSpec> {
     if !is_sql_identifier(&object.name) {
@@ -235,11 +254,6 @@ fn validate_table(
         .enumerate()
         .map(|(i, property)| validate_column(index, i, property, fail))
         .collect::<Result<Vec<_>>>()?;
-    let model = object.physical_name.as_deref().unwrap_or(&object.name);
-    let mut location = location.replace(MODEL_PLACEHOLDER, model);
-    if !location.contains("://") && Path::new(&location).is_dir() && !location.ends_with('/') {
-        location.push('/');
-    }
     Ok(TableSpec {
         name: object.name.clone(),
         description: object.description.clone(),

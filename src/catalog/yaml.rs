@@ -1,10 +1,11 @@
 //! Reads one YAML file into a typed manifest, collecting unknown keys as warnings and naming
-//! the field of any error.
+//! the field of any error. Files are bounded in size and nesting first ([`crate::catalog::bounds`]).
 
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
+use crate::catalog::bounds::{check_nesting, read_bounded};
 use crate::error::{Error, Result};
 
 /// A parsed manifest and the keys in it that meshgate does not know.
@@ -18,12 +19,14 @@ pub struct Parsed<T> {
 
 /// Reads and parses `file`.
 pub fn read_manifest<T: DeserializeOwned>(file: &Path) -> Result<Parsed<T>> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+    let text = read_bounded(file)?;
     parse_manifest(file, &text)
 }
 
-/// Parses `text` (the contents of `file`).
+/// Parses `text` (the contents of `file`), refusing text nested deeper than
+/// [`crate::catalog::MAX_NESTING`] before serde sees it.
 pub fn parse_manifest<T: DeserializeOwned>(file: &Path, text: &str) -> Result<Parsed<T>> {
+    check_nesting(file, text)?;
     let mut unknown_keys = Vec::new();
     let deserializer = serde_yaml_ng::Deserializer::from_str(text);
     let mut record = |path: serde_ignored::Path<'_>| unknown_keys.push(path.to_string());
