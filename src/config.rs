@@ -10,6 +10,7 @@ use object_store::azure::AzureConfigKey;
 use object_store::gcp::GoogleConfigKey;
 use serde::Deserialize;
 
+use crate::catalog::ServerKind;
 use crate::error::{Error, Result};
 use crate::policy::Principal;
 
@@ -58,6 +59,7 @@ pub struct UserConfig {
 
 /// Object-store settings, one table per store kind, keyed by object_store's option names
 /// (`aws_access_key_id`, `aws_endpoint`, `google_service_account`, `azure_storage_account_name`).
+/// These are shared by every domain that has no section of its own under `domains`.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
@@ -70,6 +72,35 @@ pub struct StorageConfig {
     /// Azure Blob Storage.
     #[serde(default)]
     pub azure: BTreeMap<String, String>,
+    /// Each domain's own settings, `[storage.domains.<domain>.s3]` and so on.
+    #[serde(default)]
+    pub domains: BTreeMap<String, DomainStorageConfig>,
+}
+
+/// One domain's own object-store settings. A store kind given here replaces, for that
+/// domain's stores of that kind, both `[storage.<kind>]` and the environment variables: the
+/// domain reads with exactly these options.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainStorageConfig {
+    /// Amazon S3 and S3-compatible stores.
+    pub s3: Option<BTreeMap<String, String>>,
+    /// Google Cloud Storage.
+    pub gcs: Option<BTreeMap<String, String>>,
+    /// Azure Blob Storage.
+    pub azure: Option<BTreeMap<String, String>>,
+}
+
+impl DomainStorageConfig {
+    /// The domain's own options for `kind`, if it has a section for it.
+    pub fn section(&self, kind: ServerKind) -> Option<&BTreeMap<String, String>> {
+        match kind {
+            ServerKind::S3 => self.s3.as_ref(),
+            ServerKind::Gcs => self.gcs.as_ref(),
+            ServerKind::Azure => self.azure.as_ref(),
+            ServerKind::Local => None,
+        }
+    }
 }
 
 impl Config {
@@ -111,33 +142,60 @@ impl Config {
 }
 
 impl StorageConfig {
+    /// The shared options for `kind` (`None` for local files).
+    pub fn section(&self, kind: ServerKind) -> Option<&BTreeMap<String, String>> {
+        match kind {
+            ServerKind::S3 => Some(&self.s3),
+            ServerKind::Gcs => Some(&self.gcs),
+            ServerKind::Azure => Some(&self.azure),
+            ServerKind::Local => None,
+        }
+    }
+
     fn validate(&self, path: &Path) -> Result<()> {
-        let check = |section: &str, key: &str, known: bool| {
-            if known {
-                Ok(())
-            } else {
-                Err(Error::Config(format!(
-                    "{}: [storage.{section}] has unknown option '{key}'; use object_store's \
-                     option names such as {}",
-                    path.display(),
-                    match section {
-                        "s3" =>
-                            "aws_access_key_id, aws_secret_access_key, aws_region, aws_endpoint",
-                        "gcs" => "google_service_account, google_application_credentials",
-                        _ => "azure_storage_account_name, azure_storage_account_key",
-                    }
-                )))
+        let shared = [ServerKind::S3, ServerKind::Gcs, ServerKind::Azure]
+            .into_iter()
+            .filter_map(|kind| Some((String::new(), kind, self.section(kind)?)));
+        let own = self.domains.iter().flat_map(|(domain, config)| {
+            [ServerKind::S3, ServerKind::Gcs, ServerKind::Azure]
+                .into_iter()
+                .filter_map(move |kind| {
+                    Some((format!("domains.{domain}."), kind, config.section(kind)?))
+                })
+        });
+        for (scope, kind, options) in shared.chain(own) {
+            if let Some(key) = options.keys().find(|key| !known_option(kind, key)) {
+                let (section, examples) = match kind {
+                    ServerKind::S3 => (
+                        "s3",
+                        "aws_access_key_id, aws_secret_access_key, aws_region, aws_endpoint",
+                    ),
+                    ServerKind::Gcs => (
+                        "gcs",
+                        "google_service_account, google_application_credentials",
+                    ),
+                    _ => (
+                        "azure",
+                        "azure_storage_account_name, azure_storage_account_key",
+                    ),
+                };
+                return Err(Error::Config(format!(
+                    "{}: [storage.{scope}{section}] has unknown option '{key}'; use \
+                     object_store's option names such as {examples}",
+                    path.display()
+                )));
             }
-        };
-        for key in self.s3.keys() {
-            check("s3", key, AmazonS3ConfigKey::from_str(key).is_ok())?;
-        }
-        for key in self.gcs.keys() {
-            check("gcs", key, GoogleConfigKey::from_str(key).is_ok())?;
-        }
-        for key in self.azure.keys() {
-            check("azure", key, AzureConfigKey::from_str(key).is_ok())?;
         }
         Ok(())
+    }
+}
+
+/// Whether `key` is an object_store option of the store kind.
+fn known_option(kind: ServerKind, key: &str) -> bool {
+    match kind {
+        ServerKind::S3 => AmazonS3ConfigKey::from_str(key).is_ok(),
+        ServerKind::Gcs => GoogleConfigKey::from_str(key).is_ok(),
+        ServerKind::Azure => AzureConfigKey::from_str(key).is_ok(),
+        ServerKind::Local => false,
     }
 }

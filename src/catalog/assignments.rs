@@ -1,7 +1,8 @@
 //! The object-store prefixes `mesh.yaml` assigns to each domain (`domains.<name>.storage`),
-//! validated: a prefix that is not a plain object-store URL, or that overlaps another domain's
-//! (in name order, the later one), is an error naming it and is not assigned. An assignment to
-//! a domain that did not load is a warning: it grants nothing.
+//! validated: a prefix that is not a plain object-store URL is an error naming it and is not
+//! assigned. Two domains may be given overlapping prefixes (a shared bucket); what they may not
+//! do is serve overlapping locations, which the loader checks per product. An assignment to a
+//! domain that did not load is a warning: it grants nothing.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,7 +27,6 @@ pub fn storage_assignments(
             message,
         });
     };
-    let mut assigned: Vec<(&str, StoreLocation)> = Vec::new();
     let mut assignments = Assignments::new();
     for (domain, entry) in &mesh.domains {
         let prefixes = assignments.entry(domain.clone()).or_default();
@@ -46,18 +46,6 @@ pub fn storage_assignments(
                     continue;
                 }
             };
-            let clash = assigned
-                .iter()
-                .find(|(other, taken)| *other != domain.as_str() && overlap(taken, &prefix));
-            if let Some((other, taken)) = clash {
-                error(format!(
-                    "{field}: '{text}' overlaps {taken}, assigned to domain {other}; each \
-                     prefix belongs to one domain: assign disjoint prefixes such as \
-                     s3://lake/{domain}/ and s3://lake/{other}/"
-                ));
-                continue;
-            }
-            assigned.push((domain.as_str(), prefix.clone()));
             prefixes.push(prefix);
         }
     }
@@ -83,11 +71,6 @@ pub fn warn_unused(
             });
         }
     }
-}
-
-fn overlap(a: &StoreLocation, b: &StoreLocation) -> bool {
-    let (a, b) = (a.overlap_key(), b.overlap_key());
-    a.starts_with(&b) || b.starts_with(&a)
 }
 
 #[cfg(test)]
@@ -132,31 +115,35 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_prefixes_of_two_domains_keep_the_first() {
+    fn assignments_to_unknown_domains_are_warnings() {
         let manifest = mesh(&[
-            ("analytics", &["s3://lake/"]),
             ("sales", &["s3://lake/sales/"]),
-            (
-                "supply",
-                &["s3://lake/supplychain/", "s3://lake/supplychain/x/"],
-            ),
+            ("sale", &["s3://lake/x/"]),
         ]);
         let mut diagnostics = Vec::new();
         let assigned = storage_assignments(&manifest, Path::new("mesh.yaml"), &mut diagnostics);
-        assert!(assigned["sales"].is_empty());
-        assert!(assigned["supply"].is_empty());
-        let reported = messages(&diagnostics);
-        assert!(
-            reported[0].contains("overlaps s3://lake/, assigned to domain analytics"),
-            "{reported:?}"
+        let sales = Domain {
+            name: "sales".to_string(),
+            description: None,
+            team: String::new(),
+            contact: String::new(),
+            folder: "/cat/sales".into(),
+            storage: assigned["sales"].clone(),
+        };
+        warn_unused(
+            &assigned,
+            &[sales],
+            Path::new("mesh.yaml"),
+            &mut diagnostics,
         );
-        let manifest = mesh(&[
-            ("sales", &["s3://lake/sales/"]),
-            ("supply", &["s3://lake/salesx/"]),
-        ]);
-        let mut diagnostics = Vec::new();
-        let assigned = storage_assignments(&manifest, Path::new("mesh.yaml"), &mut diagnostics);
-        assert!(diagnostics.is_empty(), "{:?}", messages(&diagnostics));
-        assert_eq!(assigned["supply"].len(), 1);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].severity, Severity::Warning);
+        assert!(
+            diagnostics[0]
+                .message
+                .starts_with("domains.sale: no domain 'sale' loaded"),
+            "{}",
+            diagnostics[0].message
+        );
     }
 }

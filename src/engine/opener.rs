@@ -49,6 +49,7 @@ impl TableOpener {
         let storage = &product.storage;
         register_object_store(
             self.state.runtime_env(),
+            &product.domain,
             storage,
             &spec.location,
             &self.storage,
@@ -60,7 +61,7 @@ impl TableOpener {
                 storage.format
             ))
         })?;
-        let options = self.storage.for_storage(storage);
+        let options = self.storage.for_storage(&product.domain, storage);
         let provider = source
             .open(&self.state, &spec.location, &options)
             .await

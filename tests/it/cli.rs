@@ -4,7 +4,8 @@ use std::process::Command;
 
 use crate::common::{demo_catalog, demo_copy, write};
 
-fn meshgate(args: &[&str]) -> (i32, String, String) {
+/// Runs the `meshgate` binary with `args`: exit code, stdout, stderr.
+pub fn meshgate(args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_meshgate"))
         .args(args)
         .env_remove("MESHGATE_CONFIG")

@@ -91,12 +91,32 @@ servers:
     )
 }
 
-/// Adds the domain `lab` to the catalog at `dir`.
+/// Adds the domain `lab` to the catalog at `dir`, with a copy of the demo `region` data in
+/// `lab/data/region` (a domain reads only its own folder).
 pub fn lab_domain(dir: &Path) {
     write(
         &dir.join("lab/domain.yaml"),
         "name: lab\ndescription: tests\nteam: team-lab\ncontact: lab@example.com\n",
     );
+    copy_dir(
+        &demo_catalog().join("customers/data/region"),
+        &dir.join("lab/data/region"),
+    );
+}
+
+/// Appends a `domains:` section to the catalog's `mesh.yaml` assigning object-store
+/// prefixes to domains.
+pub fn assign_storage(dir: &Path, domains: &[(&str, &[&str])]) {
+    let file = dir.join("mesh.yaml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("domains:\n");
+    for (domain, prefixes) in domains {
+        text.push_str(&format!(
+            "  {domain}:\n    storage: [{}]\n",
+            prefixes.join(", ")
+        ));
+    }
+    std::fs::write(&file, text).unwrap();
 }
 
 /// The `meshgate check` verdict and messages for `subject` in the catalog at `dir`.

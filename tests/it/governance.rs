@@ -125,7 +125,7 @@ fn lab_with_rules(rules: &str) -> tempfile::TempDir {
     let contract = crate::common::lab_contract(
         "regions",
         "parquet",
-        "../customers/data/region",
+        "data/region",
         "      - name: r_regionkey\n        logicalType: integer\n      - name: r_name\n        logicalType: string",
     );
     let contract = format!(

@@ -7,7 +7,7 @@ use crate::common::{demo_copy, engine, lab_contract, lab_domain, query, scalar, 
 
 /// A contract in domain `lab` over the demo `region` data.
 fn region_contract(name: &str, format: &str, properties: &str) -> String {
-    lab_contract(name, format, "../customers/data/region", properties)
+    lab_contract(name, format, "data/region", properties)
 }
 
 const REGION_PROPERTIES: &str = "      - name: r_regionkey

@@ -5,6 +5,7 @@
 mod barrier;
 mod cli;
 mod common;
+mod confinement;
 mod copy;
 mod cursor;
 mod float_text;

@@ -11,16 +11,27 @@ use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
-use crate::common::{copy_dir, demo_catalog, demo_copy, engine, engine_with, scalar, write};
+use crate::common::{
+    assign_storage, copy_dir, demo_catalog, demo_copy, engine, engine_with, scalar, write,
+};
 
-const ACCESS_KEY: &str = "meshgate-test";
-const SECRET_KEY: &str = "meshgate-test-secret";
+pub const ACCESS_KEY: &str = "meshgate-test";
+pub const SECRET_KEY: &str = "meshgate-test-secret";
 
 /// Serves the folders under `root` as buckets until the test's runtime stops.
 async fn start_s3(root: &std::path::Path) -> SocketAddr {
+    start_s3_with_keys(root, &[(ACCESS_KEY, SECRET_KEY)]).await
+}
+
+/// Serves the folders under `root` as buckets to the given (access key, secret) pairs.
+pub async fn start_s3_with_keys(root: &std::path::Path, keys: &[(&str, &str)]) -> SocketAddr {
     let fs = s3s_fs::FileSystem::new(root).unwrap();
     let mut builder = S3ServiceBuilder::new(fs);
-    builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+    let mut auth = SimpleAuth::new();
+    for (access, secret) in keys {
+        auth.register(access.to_string(), secret.to_string().into());
+    }
+    builder.set_auth(auth);
     let service = builder.build();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -39,6 +50,7 @@ async fn start_s3(root: &std::path::Path) -> SocketAddr {
     addr
 }
 
+/// A contract for table `name` of domain `remote` on S3.
 fn s3_contract(
     name: &str,
     format: &str,
@@ -67,7 +79,8 @@ servers:
     )
 }
 
-fn credentials(secret: &str) -> StorageConfig {
+/// Shared S3 settings with the test access key and `secret`.
+pub fn credentials(secret: &str) -> StorageConfig {
     let mut config = StorageConfig::default();
     config
         .s3
@@ -94,6 +107,7 @@ async fn remote_mesh() -> (tempfile::TempDir, tempfile::TempDir) {
     let addr = start_s3(buckets.path()).await;
     let endpoint = format!("http://{addr}");
     let catalog = demo_copy();
+    assign_storage(catalog.path(), &[("remote", &["s3://lake/"])]);
     write(
         &catalog.path().join("remote/domain.yaml"),
         "name: remote\nteam: team-remote\ncontact: remote@example.com\n",

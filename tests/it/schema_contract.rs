@@ -50,7 +50,7 @@ async fn declared_column_absent_from_storage_fails_check() {
     let properties = "      - name: r_regionkey\n        logicalType: integer\n      - name: r_population\n        logicalType: integer";
     let dir = setup(&[(
         "regions.odcs.yaml",
-        lab_contract("regions", "parquet", "../customers/data/region", properties),
+        lab_contract("regions", "parquet", "data/region", properties),
     )]);
     let (status, message) = check_entry(dir.path(), "lab.regions").await;
     assert_eq!(status, "error");
@@ -74,7 +74,7 @@ async fn incompatible_type_fails_check() {
     let properties = "      - name: r_name\n        logicalType: date";
     let dir = setup(&[(
         "regions.odcs.yaml",
-        lab_contract("regions", "parquet", "../customers/data/region", properties),
+        lab_contract("regions", "parquet", "data/region", properties),
     )]);
     let (status, message) = check_entry(dir.path(), "lab.regions").await;
     assert_eq!(status, "error");
@@ -89,7 +89,7 @@ async fn undeclared_storage_columns_are_hidden() {
     let properties = "      - name: r_name\n        logicalType: string";
     let dir = setup(&[(
         "regions.odcs.yaml",
-        lab_contract("regions", "parquet", "../customers/data/region", properties),
+        lab_contract("regions", "parquet", "data/region", properties),
     )]);
     let (status, message) = check_entry(dir.path(), "lab.regions").await;
     assert_eq!(status, "warning");
@@ -117,7 +117,7 @@ async fn undeclared_storage_columns_are_hidden() {
 async fn a_contract_without_columns_exposes_storage_with_a_warning() {
     let dir = setup(&[(
         "regions.odcs.yaml",
-        lab_contract("regions", "parquet", "../customers/data/region", "      []")
+        lab_contract("regions", "parquet", "data/region", "      []")
             .replace("    properties:\n      []\n", ""),
     )]);
     let (status, message) = check_entry(dir.path(), "lab.regions").await;

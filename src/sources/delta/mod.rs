@@ -1,4 +1,5 @@
-//! Delta Lake products. The latest version is loaded when the product is first opened.
+//! Delta Lake products. The latest version is loaded when the product is first opened, and
+//! refused if its log names files outside the table's folder ([`files`]).
 //!
 //! A plain table (reader protocol 1: no column mapping, no deletion vectors, no reader
 //! features; not partitioned) is exactly its data files, so it is read as a Parquet listing
@@ -19,8 +20,11 @@ use datafusion::datasource::listing::{
 use datafusion::execution::SessionState;
 use url::Url;
 
+mod files;
+
 use crate::error::{Error, Result};
 use crate::sources::Source;
+use crate::sources::delta::files::check_files_inside;
 
 /// Opens the latest version of a Delta table.
 #[derive(Debug)]
@@ -51,6 +55,7 @@ impl Source for DeltaSource {
         }
         .map_err(|e| Error::Config(format!("'{location}' is not a valid table location: {e}")))?;
         let table = deltalake::open_table_with_storage_options(url, options.clone()).await?;
+        check_files_inside(&table)?;
         table.update_datafusion_session(state)?;
         if let Some(files) = plain_data_files(&table)? {
             return parquet_files(state, files).await;
