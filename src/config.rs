@@ -199,3 +199,39 @@ fn known_option(kind: ServerKind, key: &str) -> bool {
         ServerKind::Local => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("meshgate.toml");
+        std::fs::write(&file, text).unwrap();
+        Config::load(&file, true)
+    }
+
+    #[test]
+    fn domains_have_their_own_storage_sections() {
+        let config = load(
+            "[storage.s3]\naws_region = \"eu-west-1\"\n\
+             [storage.domains.sales.s3]\naws_access_key_id = \"k\"\n",
+        )
+        .unwrap();
+        let sales = &config.storage.domains["sales"];
+        assert_eq!(
+            sales.section(ServerKind::S3).unwrap()["aws_access_key_id"],
+            "k"
+        );
+        assert!(sales.section(ServerKind::Gcs).is_none());
+        let error = load("[storage.domains.sales.s3]\naws_secret = \"x\"\n").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("[storage.domains.sales.s3] has unknown option 'aws_secret'"),
+            "{error}"
+        );
+        let error = load("[storage.domains.sales.s4]\n").unwrap_err();
+        assert!(error.to_string().contains("unknown field `s4`"), "{error}");
+    }
+}

@@ -125,3 +125,42 @@ fn router(runtime: &RuntimeEnv, url: &Url, options: &StorageOptions) -> Arc<Rout
     routers.insert(key, Arc::clone(&router));
     router
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::catalog::Format;
+    use crate::config::DomainStorageConfig;
+
+    #[test]
+    fn a_domain_with_its_own_section_reads_with_exactly_those_options() {
+        let mut config = StorageConfig::default();
+        config
+            .s3
+            .insert("aws_access_key_id".into(), "shared".into());
+        let own = BTreeMap::from([("aws_access_key_id".to_string(), "sales".to_string())]);
+        let sales = DomainStorageConfig {
+            s3: Some(own),
+            ..DomainStorageConfig::default()
+        };
+        config.domains.insert("sales".into(), sales);
+        let options = StorageOptions::new(config);
+        let spec = StorageSpec {
+            kind: ServerKind::S3,
+            format: Format::Parquet,
+            endpoint: Some("http://127.0.0.1:9000".into()),
+        };
+        let sales = options.for_storage("sales", &spec);
+        assert_eq!(sales["aws_access_key_id"], "sales");
+        assert_eq!(sales["aws_allow_http"], "true");
+        assert!(
+            sales
+                .keys()
+                .all(|k| !k.starts_with("aws_") || k != "aws_region")
+        );
+        let other = options.for_storage("supply", &spec);
+        assert_eq!(other["aws_access_key_id"], "shared");
+    }
+}

@@ -27,9 +27,10 @@ pub fn check_files_inside(table: &DeltaTable) -> Result<()> {
                 check_path(&root, &vector.path_or_inline_dv, "deletion vector")?
             }
             StorageType::UuidRelativePath => {
+                // `<random prefix><20 characters of base85 UUID>`: the prefix is a folder
                 let text = &vector.path_or_inline_dv;
-                let prefix = &text[..text.len().saturating_sub(20)];
-                if !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+                let prefix = text.get(..text.len().saturating_sub(20));
+                if !prefix.is_some_and(|p| p.chars().all(|c| c.is_ascii_alphanumeric())) {
                     return Err(outside(&root, text, "deletion vector"));
                 }
             }
