@@ -33,6 +33,21 @@ fn check(dir: &Path, config: Option<&Path>) -> (i32, String) {
     (code, format!("{stdout}{stderr}"))
 }
 
+/// Asserts that `text` contains each of `needles`.
+fn assert_contains(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "no {needle:?} in: {text}");
+    }
+}
+
+/// Asserts that `table` is not a table of the mesh (42P01).
+async fn assert_not_served(engine: &meshgate::engine::Engine, table: &str) {
+    let error = query(engine, &format!("SELECT * FROM {table}"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.sqlstate(), "42P01", "{table}: {error}");
+}
+
 /// Asserts that `subject` serves (ok, or a warning about unexposed columns).
 fn serves(report: &str, subject: &str) {
     let serving = report.lines().any(|l| {
@@ -103,13 +118,15 @@ async fn local_paths_that_leave_the_domain_folder_are_refused_and_the_rest_serve
     assert_eq!(code, 1, "{report}");
     for (name, path, why) in &attacks {
         let line = report_line(&report, "error", &format!("lab/{name}.odcs.yaml"));
-        assert!(
-            line.contains("product skipped: servers[0].path: "),
-            "{line}"
+        assert_contains(
+            line,
+            &[
+                "product skipped: servers[0].path: ",
+                &format!("'{path}'"),
+                why,
+                LOCAL_RULE,
+            ],
         );
-        assert!(line.contains(&format!("'{path}'")), "{line}");
-        assert!(line.contains(why), "{line}");
-        assert!(line.contains(LOCAL_RULE), "{line}");
         assert!(line.contains("data/"), "says what to write instead: {line}");
     }
     serves(&report, "lab.regions");
@@ -121,10 +138,7 @@ async fn local_paths_that_leave_the_domain_folder_are_refused_and_the_rest_serve
         "5"
     );
     for (name, _, _) in &attacks {
-        let error = query(&engine, &format!("SELECT * FROM lab.{name}"))
-            .await
-            .unwrap_err();
-        assert_eq!(error.sqlstate(), "42P01", "lab.{name}: {error}");
+        assert_not_served(&engine, &format!("lab.{name}")).await;
     }
 }
 
@@ -143,17 +157,11 @@ async fn each_model_location_is_confined() {
     let (code, report) = check(dir.path(), None);
     assert_eq!(code, 1, "{report}");
     let line = report_line(&report, "error", "lab/tables.odcs.yaml");
-    assert!(
-        line.contains(
-            "servers[0].path: table stolen: 'data/../../customers/data/region' contains '..'"
-        ),
-        "{line}"
+    assert_contains(
+        line,
+        &["servers[0].path: table stolen: 'data/../../customers/data/region' contains '..'"],
     );
-    let engine = engine(dir.path());
-    let error = query(&engine, "SELECT * FROM lab.regions")
-        .await
-        .unwrap_err();
-    assert_eq!(error.sqlstate(), "42P01", "{error}");
+    assert_not_served(&engine(dir.path()), "lab.regions").await;
 }
 
 #[tokio::test]
@@ -186,11 +194,13 @@ async fn a_delta_log_naming_files_outside_the_table_is_refused() {
     let (code, report) = check(dir.path(), None);
     assert_eq!(code, 1, "{report}");
     let line = report_line(&report, "error", "lab.orders");
-    assert!(
-        line.contains("the Delta log names the data file 'file://"),
-        "{line}"
+    assert_contains(
+        line,
+        &[
+            "the Delta log names the data file 'file://",
+            "outside the table folder",
+        ],
     );
-    assert!(line.contains("outside the table folder"), "{line}");
     serves(&report, "sales.orders");
     let engine = engine(dir.path());
     let error = query(&engine, "SELECT count(*) FROM lab.orders")
@@ -224,20 +234,11 @@ async fn deep_or_huge_catalog_files_are_rejected_fast_and_the_rest_loads() {
     let (code, report) = check(dir.path(), None);
     assert_eq!(code, 1, "{report}");
     let deep_line = report_line(&report, "error", "lab/deep.odcs.yaml");
-    assert!(
-        deep_line.contains("nested deeper than 64 levels (at line 4)"),
-        "{deep_line}"
-    );
+    assert_contains(deep_line, &["nested deeper than 64 levels (at line 4)"]);
     let block_line = report_line(&report, "error", "block/domain.yaml");
-    assert!(
-        block_line.contains("nested deeper than 64 levels"),
-        "{block_line}"
-    );
+    assert_contains(block_line, &["nested deeper than 64 levels"]);
     let huge_line = report_line(&report, "error", "lab/huge.odcs.yaml");
-    assert!(
-        huge_line.contains("larger than 1048576 bytes (1 MiB)"),
-        "{huge_line}"
-    );
+    assert_contains(huge_line, &["larger than 1048576 bytes (1 MiB)"]);
     serves(&report, "lab.regions");
     serves(&report, "sales.orders");
 }
@@ -251,10 +252,7 @@ async fn an_oversized_mesh_yaml_names_the_file() {
     write(&mesh, &nested);
     let (code, report) = check(dir.path(), None);
     assert_eq!(code, 1, "{report}");
-    assert!(
-        report.contains("mesh.yaml: -: nested deeper than 64 levels"),
-        "{report}"
-    );
+    assert_contains(&report, &["mesh.yaml: -: nested deeper than 64 levels"]);
 }
 
 /// A contract of `domain` for a Parquet `customer` table at `location` on S3 at `endpoint`.
@@ -300,15 +298,27 @@ fn buckets(prefixes: &[&str]) -> tempfile::TempDir {
     buckets
 }
 
-/// A `meshgate.toml` in `dir` with the shared test credentials.
-fn config_file(dir: &Path) -> std::path::PathBuf {
-    let file = dir.join("meshgate.toml");
+/// Writes the S3 `customer` contracts `(domain, table, location)` into the catalog at `dir`
+/// and runs `meshgate check` with the shared test credentials in a `meshgate.toml`.
+fn check_s3_contracts(
+    dir: &Path,
+    endpoint: &str,
+    contracts: &[(&str, &str, &str)],
+) -> (i32, String) {
+    for (domain, name, location) in contracts {
+        let contract = s3_customer(domain, name, location, endpoint);
+        write(
+            &dir.join(domain).join(format!("{name}.odcs.yaml")),
+            &contract,
+        );
+    }
+    let config = dir.join("meshgate.toml");
     let text = format!(
         "[storage.s3]\naws_access_key_id = \"{ACCESS_KEY}\"\n\
          aws_secret_access_key = \"{SECRET_KEY}\"\naws_region = \"us-east-1\"\n"
     );
-    std::fs::write(&file, text).unwrap();
-    file
+    std::fs::write(&config, text).unwrap();
+    check(dir, Some(&config))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -365,36 +375,25 @@ async fn object_storage_outside_the_assigned_prefixes_is_refused() {
         &endpoint,
     );
     write(&dir.path().join("remote/customer.odcs.yaml"), &good);
-    for (domain, name, location, _) in &attacks {
-        let contract = s3_customer(domain, name, location, &endpoint);
-        write(
-            &dir.path().join(domain).join(format!("{name}.odcs.yaml")),
-            &contract,
-        );
-    }
-    let config = config_file(dir.path());
-    let (code, report) = check(dir.path(), Some(&config));
+    let contracts: Vec<_> = attacks.iter().map(|(d, n, l, _)| (*d, *n, *l)).collect();
+    let (code, report) = check_s3_contracts(dir.path(), &endpoint, &contracts);
     assert_eq!(code, 1, "{report}");
     for (domain, name, location, why) in &attacks {
         let line = report_line(&report, "error", &format!("{domain}/{name}.odcs.yaml"));
-        assert!(
-            line.contains("product skipped: servers[0].location: "),
-            "{line}"
+        assert_contains(
+            line,
+            &[
+                "product skipped: servers[0].location: ",
+                &format!("'{location}'"),
+                why,
+                STORE_RULE,
+            ],
         );
-        assert!(line.contains(&format!("'{location}'")), "{line}");
-        assert!(line.contains(why), "{line}");
-        assert!(line.contains(STORE_RULE), "{line}");
     }
     let unassigned = report_line(&report, "error", "other/unassigned.odcs.yaml");
-    assert!(
-        unassigned.contains("under domains.other.storage in mesh.yaml"),
-        "{unassigned}"
-    );
+    assert_contains(unassigned, &["under domains.other.storage in mesh.yaml"]);
     let ghost = report_line(&report, "warning", "mesh.yaml");
-    assert!(
-        ghost.contains("domains.ghost: no domain 'ghost' loaded"),
-        "{ghost}"
-    );
+    assert_contains(ghost, &["domains.ghost: no domain 'ghost' loaded"]);
     serves(&report, "remote.customer");
 
     let catalog = meshgate::catalog::load_catalog(dir.path()).unwrap();
@@ -403,10 +402,7 @@ async fn object_storage_outside_the_assigned_prefixes_is_refused() {
         scalar(&remote, "SELECT count(*) FROM remote.customer").await,
         "1500"
     );
-    let error = query(&remote, "SELECT * FROM remote.foreign")
-        .await
-        .unwrap_err();
-    assert_eq!(error.sqlstate(), "42P01", "{error}");
+    assert_not_served(&remote, "remote.foreign").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -426,15 +422,7 @@ async fn two_domains_may_not_serve_overlapping_locations() {
         ("beta", "same", "s3://lake/shared//customer"),
         ("beta", "inner", "s3://lake/shared/customer/*.parquet"),
     ];
-    for (domain, name, location) in contracts {
-        let contract = s3_customer(domain, name, location, &endpoint);
-        write(
-            &dir.path().join(domain).join(format!("{name}.odcs.yaml")),
-            &contract,
-        );
-    }
-    let config = config_file(dir.path());
-    let (code, report) = check(dir.path(), Some(&config));
+    let (code, report) = check_s3_contracts(dir.path(), &endpoint, &contracts);
     assert_eq!(code, 1, "{report}");
     for (_, name, location) in &contracts[1..] {
         let line = report_line(&report, "error", &format!("beta/{name}.odcs.yaml"));
