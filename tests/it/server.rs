@@ -73,6 +73,13 @@ async fn start(options: ServeOptions) -> TestServer {
     TestServer { port, _stop: stop }
 }
 
+impl TestServer {
+    /// The port the server listens on.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+}
+
 pub(crate) async fn server() -> TestServer {
     start(ServeOptions::default()).await
 }
