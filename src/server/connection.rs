@@ -8,7 +8,7 @@
 //!    and layout [`frames`](crate::server::frames) accepted; a malformed message is answered
 //!    with a FATAL 08P01 ErrorResponse and closes this connection only.
 //!
-//! Everything until the login completes must happen within [`STARTUP_TIMEOUT`].
+//! Everything until the login completes must happen within 60 seconds.
 
 use std::io;
 use std::net::SocketAddr;
@@ -37,7 +37,7 @@ use crate::server::startup::{MeshErrors, MeshStartup};
 
 /// How long a client has from connecting to being logged in (PostgreSQL's default
 /// `authentication_timeout`).
-pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long the error that closes a connection may take to reach a client that does not read.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(5);

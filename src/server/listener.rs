@@ -58,7 +58,7 @@ impl Server {
         };
         let secret = match &config.scram_mock_secret_file {
             Some(path) => mock_secret::load_or_create(path).await?,
-            None => mock_secret::ephemeral()?,
+            None => mock_secret::random()?,
         };
         let verifiers = Arc::new(UserVerifiers::from_config(config, &secret)?);
         let principals = config

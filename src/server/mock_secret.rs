@@ -33,13 +33,10 @@ pub async fn load_or_create(path: &Path) -> Result<Vec<u8>> {
     checked(path, bytes).await
 }
 
-/// A secret for this process only, when there is no settings file (and so no users to
-/// protect): unknown users' salts then change at every start.
-pub fn ephemeral() -> Result<Vec<u8>> {
-    random()
-}
-
-fn random() -> Result<Vec<u8>> {
+/// A fresh random secret: what a new file holds, and the secret of a server without a
+/// settings file (and so without users to protect), whose unknown users' salts then change at
+/// every start.
+pub fn random() -> Result<Vec<u8>> {
     let mut bytes = vec![0u8; SECRET_BYTES];
     SystemRandom::new()
         .fill(&mut bytes)
