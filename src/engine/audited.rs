@@ -84,8 +84,8 @@ impl PendingAudit {
                 if let Some(filter) = &grant.grant.filter {
                     record.filters.push(format!("{product}: {filter}"));
                 }
-                for (column, _) in &grant.grant.masks {
-                    record.masks.push(format!("{product}.{column}"));
+                for mask in &grant.grant.masks {
+                    record.masks.push(format!("{product}.{}", mask.column));
                 }
             }
         }

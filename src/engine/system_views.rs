@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::policy::Principal;
 use crate::policy::query_log::QueryLogTable;
 use crate::policy::store::PolicyStore;
-use crate::sources::contract::read_only;
+use crate::policy::system_table::system_table;
 
 /// The system views that do not depend on who reads them.
 #[derive(Debug, Clone)]
@@ -28,8 +28,8 @@ impl SharedViews {
     /// Builds `mesh.domains` and `mesh.columns` for `registry`.
     pub fn new(registry: &Registry) -> Result<SharedViews> {
         Ok(SharedViews {
-            domains: read_only(Arc::new(domains(registry)?)),
-            columns: read_only(Arc::new(columns(registry)?)),
+            domains: system_table(Arc::new(domains(registry)?)),
+            columns: system_table(Arc::new(columns(registry)?)),
         })
     }
 }
@@ -46,10 +46,10 @@ pub fn system_schema(
     schema.register_table("domains".to_string(), Arc::clone(&shared.domains))?;
     schema.register_table(
         "products".to_string(),
-        read_only(Arc::new(products(registry, policy, principal)?)),
+        system_table(Arc::new(products(registry, policy, principal)?)),
     )?;
     schema.register_table("columns".to_string(), Arc::clone(&shared.columns))?;
-    schema.register_table("query_log".to_string(), read_only(Arc::new(query_log)))?;
+    schema.register_table("query_log".to_string(), system_table(Arc::new(query_log)))?;
     Ok(Arc::new(schema))
 }
 

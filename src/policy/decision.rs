@@ -23,8 +23,30 @@ pub enum Access {
 pub struct Grant {
     /// Predicate rows must satisfy (filters of the granting roles, OR-ed), if any.
     pub filter: Option<String>,
-    /// Masked columns and the SQL replacing each.
-    pub masks: Vec<(String, String)>,
+    /// The masked columns.
+    pub masks: Vec<Mask>,
+}
+
+/// How one column is masked for one reader: by the mesh rule, by the product's, or by both
+/// (the product's expression then sees the mesh-masked values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mask {
+    /// The masked column.
+    pub column: String,
+    /// SQL of the mesh rule that applies, if one does.
+    pub mesh: Option<String>,
+    /// SQL of the product rule that applies, if one does.
+    pub product: Option<String>,
+}
+
+impl Mask {
+    fn new(column: &str, mesh: Option<&str>, product: Option<&str>) -> Self {
+        Mask {
+            column: column.to_string(),
+            mesh: mesh.map(str::to_string),
+            product: product.map(str::to_string),
+        }
+    }
 }
 
 /// Decides what `principal` may read of `table` of `product`.
@@ -32,8 +54,9 @@ pub struct Grant {
 /// Row filters combine like PostgreSQL's permissive policies: each granting role adds the
 /// rows its filter admits (OR); a granting role without a filter admits every row. A column
 /// is masked when a mesh rule or a product rule applies and the principal holds none of that
-/// rule's exempt roles; the product's mask expression wins when both apply, so a product can
-/// make a mask stricter but never lift a mesh-wide one.
+/// rule's exempt roles. Mesh rules win: where a mesh mask applies, the value is the mesh
+/// mask's, and a product mask can only mask further on top of it (its expression sees every
+/// column mesh-masked), so a product can add masking but never lift or narrow a mesh rule.
 pub fn decide(
     principal: &Principal,
     product: &Product,
@@ -78,7 +101,7 @@ fn masks_for(
     table: &TableSpec,
     rules: &ProductRules,
     mesh_masks: &[MaskRule],
-) -> Vec<(String, String)> {
+) -> Vec<Mask> {
     let exempt = |roles: &[String]| roles.iter().any(|r| principal.has_role(r));
     let mut masks = Vec::new();
     let mut names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
@@ -99,12 +122,12 @@ fn masks_for(
             .masks
             .iter()
             .find(|m| m.column == name && !exempt(&m.unless_roles));
-        let sql = match (own, mesh) {
-            (Some(own), _) => own.mask.as_deref().unwrap_or(NULL_MASK),
-            (None, Some(mesh)) => mesh.mask.as_deref().unwrap_or(NULL_MASK),
-            (None, None) => continue,
-        };
-        masks.push((name.to_string(), sql.to_string()));
+        let sql = |mask: &Option<String>| mask.as_deref().unwrap_or(NULL_MASK).to_string();
+        let mesh = mesh.map(|rule| sql(&rule.mask));
+        let own = own.map(|rule| sql(&rule.mask));
+        if mesh.is_some() || own.is_some() {
+            masks.push(Mask::new(name, mesh.as_deref(), own.as_deref()));
+        }
     }
     masks
 }
@@ -245,17 +268,21 @@ mod tests {
         let Access::Allowed(plain) = grant(&["c"]) else {
             panic!()
         };
-        assert_eq!(plain.masks, [("c_phone".to_string(), "'***'".to_string())]);
+        // Both apply: the mesh mask's value, the product's on top of it.
+        assert_eq!(
+            plain.masks,
+            [Mask::new("c_phone", Some("NULL"), Some("'***'"))]
+        );
         // Exempt from the product mask only: the mesh-wide NULL mask still applies.
         let Access::Allowed(phone) = grant(&["c", "phone_reader"]) else {
             panic!()
         };
-        assert_eq!(phone.masks, [("c_phone".to_string(), "NULL".to_string())]);
+        assert_eq!(phone.masks, [Mask::new("c_phone", Some("NULL"), None)]);
         // Exempt from the mesh mask only: the product mask still applies.
         let Access::Allowed(pii) = grant(&["c", "pii_reader"]) else {
             panic!()
         };
-        assert_eq!(pii.masks, [("c_phone".to_string(), "'***'".to_string())]);
+        assert_eq!(pii.masks, [Mask::new("c_phone", None, Some("'***'"))]);
         let Access::Allowed(both) = grant(&["c", "pii_reader", "phone_reader"]) else {
             panic!()
         };

@@ -3,14 +3,18 @@
 //! ([`compile`]) and enforced by one plan rewrite ([`rewrite`]) on every statement.
 
 pub mod audit;
+pub mod barrier;
 pub mod compile;
 pub mod decision;
 pub mod functions;
 pub mod identity;
+pub mod leakproof;
 pub mod query_log;
 pub mod rewrite;
 pub mod rules;
 pub mod store;
+pub mod subquery_literals;
+pub mod system_table;
 
 use std::sync::Arc;
 

@@ -1,29 +1,38 @@
-//! The enforcement point: an analyzer rule, run before any other, that turns every scan of a
-//! product table into scan → row filter → masking projection, or fails the statement with
-//! 42501. Joins, CTEs, subqueries, set operations, EXPLAIN and prepared statements all reach
-//! their scans through it; the optimizer afterwards still pushes filters into storage.
+//! The enforcement point: an analyzer rule, run before any other, that replaces every scan of
+//! a product table by its governed form — the table as it is for an unrestricted reader, a
+//! [`BarrierTable`] (row filter and masks inside the scan) for a restricted one — or fails the
+//! statement with 42501. Joins, CTEs, subqueries, set operations, EXPLAIN and prepared
+//! statements all reach their scans through it. It fails closed: a scan of a table that is
+//! neither a product, nor already governed, nor trusted system metadata, refuses the statement.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::streaming::StreamingTable;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
-use datafusion::common::{Column, Result as DfResult};
+use datafusion::common::{Constraints, Result as DfResult, Statistics};
+use datafusion::datasource::cte_worktable::CteWorkTable;
 use datafusion::datasource::{TableType, provider_as_source, source_as_provider};
+use datafusion::functions_table::generate_series::GenerateSeriesTable;
 use datafusion::logical_expr::{
-    Cast, Expr, Filter, LogicalPlan, Projection, TableProviderFilterPushDown, TableScan,
-    TableSource,
+    Expr, LogicalPlan, TableProviderFilterPushDown, TableScan, TableScanBuilder, TableSource,
 };
 use datafusion::optimizer::AnalyzerRule;
 use datafusion::physical_plan::ExecutionPlan;
 
 use crate::error::{Error, Result};
 use crate::policy::Principal;
-use crate::policy::compile::{CompiledAccess, CompiledGrant, requalify};
+use crate::policy::barrier::BarrierTable;
+use crate::policy::compile::CompiledAccess;
 use crate::policy::store::PolicyStore;
+use crate::policy::system_table::is_system_table;
 use crate::sources::contract::product_table_of;
+
+/// The schema of DataFusion's own `information_schema` views.
+const INFORMATION_SCHEMA: &str = "information_schema";
 
 /// The analyzer rule of one session.
 #[derive(Debug)]
@@ -49,14 +58,36 @@ impl AnalyzerRule for GovernanceRule {
             LogicalPlan::TableScan(scan) => self.govern(scan),
             other => Ok(Transformed::no(other)),
         })?;
-        Ok(rewritten.data)
+        if !rewritten.transformed {
+            return Ok(rewritten.data);
+        }
+        // masked columns became nullable: every schema above a governed scan says so, or the
+        // optimizer would fold `masked IS NULL` from the storage's nullability
+        let recomputed = rewritten
+            .data
+            .transform_up_with_subqueries(|node| match node {
+                LogicalPlan::TableScan(scan) => Ok(Transformed::no(LogicalPlan::TableScan(scan))),
+                other => other.recompute_schema().map(Transformed::yes),
+            })?;
+        Ok(recomputed.data)
     }
 }
 
 impl GovernanceRule {
     fn govern(&self, scan: TableScan) -> DfResult<Transformed<LogicalPlan>> {
-        let Some(product_table) = scan_product_table(&scan)? else {
-            return Ok(Transformed::no(LogicalPlan::TableScan(scan)));
+        let product_table = match classify(&scan)? {
+            Scanned::Product(product_table) => product_table,
+            Scanned::Governed | Scanned::System => {
+                return Ok(Transformed::no(LogicalPlan::TableScan(scan)));
+            }
+            Scanned::Unknown => {
+                return Err(Error::AccessDenied(format!(
+                    "permission denied for table {}: meshgate does not know it as a data \
+                     product or a system table, so it cannot govern its reads",
+                    scan.table_name
+                ))
+                .into());
+            }
         };
         let compiled = self
             .store
@@ -66,57 +97,64 @@ impl GovernanceRule {
                     "{product_table} reached the plan without a policy decision"
                 ))
             })?;
-        match compiled.as_ref() {
-            CompiledAccess::Denied(message) => Err(Error::AccessDenied(message.clone()).into()),
-            CompiledAccess::Allowed(grant) => Ok(Transformed::yes(governed_plan(scan, grant)?)),
-        }
-    }
-}
-
-/// scan → filter → masking projection, the scan marked as governed.
-fn governed_plan(scan: TableScan, grant: &CompiledGrant) -> DfResult<LogicalPlan> {
-    let reference = scan.table_name.clone();
-    let schema = Arc::clone(&scan.projected_schema);
-    let marked = TableScan {
-        source: mark_governed(&scan.source)?,
-        ..scan
-    };
-    let mut plan = LogicalPlan::TableScan(marked);
-    if let Some(filter) = &grant.filter {
-        let predicate = requalify(filter.clone(), &grant.qualifier, &reference)?;
-        plan = LogicalPlan::Filter(Filter::try_new(predicate, Arc::new(plan))?);
-    }
-    if grant.masks.is_empty() {
-        return Ok(plan);
-    }
-    let mut exprs = Vec::with_capacity(schema.fields().len());
-    for (qualifier, field) in schema.iter() {
-        let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
-        let mask = grant.masks.iter().find(|(name, _)| name == field.name());
-        exprs.push(match mask {
-            None => column,
-            Some((_, mask)) => {
-                let value = requalify(mask.clone(), &grant.qualifier, &reference)?;
-                Expr::Cast(Cast::new(Box::new(value), field.data_type().clone()))
-                    .alias_qualified(qualifier.cloned(), field.name())
+        let grant = match compiled.as_ref() {
+            CompiledAccess::Denied(message) => {
+                return Err(Error::AccessDenied(message.clone()).into());
             }
-        });
+            CompiledAccess::Allowed(grant) => grant,
+        };
+        let provider = source_as_provider(&scan.source)?;
+        let governed: Arc<dyn TableProvider> = if grant.restricts() {
+            Arc::new(BarrierTable::new(
+                product_table,
+                provider,
+                Arc::clone(grant),
+            ))
+        } else {
+            Arc::new(GovernedTable { inner: provider })
+        };
+        let governed = TableScanBuilder::new(scan.table_name, provider_as_source(governed))
+            .with_projection(scan.projection)
+            .with_filters(scan.filters)
+            .with_fetch(scan.fetch)
+            .build()?;
+        Ok(Transformed::yes(LogicalPlan::TableScan(governed)))
     }
-    Ok(LogicalPlan::Projection(Projection::try_new(
-        exprs,
-        Arc::new(plan),
-    )?))
 }
 
-/// The product table a scan reads, unless the scan is already governed.
-fn scan_product_table(scan: &TableScan) -> DfResult<Option<String>> {
+/// What a scan reads, as the policy sees it.
+enum Scanned {
+    /// A product table (`domain.table`) not yet governed.
+    Product(String),
+    /// A product table already governed (or read by the policy itself).
+    Governed,
+    /// System metadata.
+    System,
+    /// Anything else: refused.
+    Unknown,
+}
+
+fn classify(scan: &TableScan) -> DfResult<Scanned> {
     let Ok(provider) = source_as_provider(&scan.source) else {
-        return Ok(None);
+        return Ok(Scanned::Unknown);
     };
-    if provider.downcast_ref::<GovernedTable>().is_some() {
-        return Ok(None);
+    if provider.downcast_ref::<GovernedTable>().is_some()
+        || provider.downcast_ref::<BarrierTable>().is_some()
+    {
+        return Ok(Scanned::Governed);
     }
-    Ok(product_table_of(provider.as_ref()).map(str::to_string))
+    if let Some(product_table) = product_table_of(provider.as_ref()) {
+        return Ok(Scanned::Product(product_table.to_string()));
+    }
+    let information_schema = provider.downcast_ref::<StreamingTable>().is_some()
+        && scan.table_name.schema() == Some(INFORMATION_SCHEMA);
+    // a recursive CTE's work table holds rows its own (governed) plan produced
+    let datafusion_own = provider.downcast_ref::<CteWorkTable>().is_some()
+        || provider.downcast_ref::<GenerateSeriesTable>().is_some();
+    if is_system_table(provider.as_ref()) || information_schema || datafusion_own {
+        return Ok(Scanned::System);
+    }
+    Ok(Scanned::Unknown)
 }
 
 /// The product tables `plan` reads (including inside subqueries and EXPLAIN).
@@ -124,7 +162,7 @@ pub fn product_tables(plan: &LogicalPlan) -> Result<Vec<String>> {
     let mut tables = Vec::new();
     plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node
-            && let Some(table) = scan_product_table(scan)?
+            && let Scanned::Product(table) = classify(scan)?
             && !tables.contains(&table)
         {
             tables.push(table);
@@ -134,7 +172,8 @@ pub fn product_tables(plan: &LogicalPlan) -> Result<Vec<String>> {
     Ok(tables)
 }
 
-/// `source`, marked so the rule leaves it alone.
+/// `source`, marked as read with the product owner's authority (the policy's own reads: a
+/// row filter's subqueries), so the rule leaves it alone.
 pub fn mark_governed(source: &Arc<dyn TableSource>) -> Result<Arc<dyn TableSource>> {
     let provider = source_as_provider(source)?;
     if provider.downcast_ref::<GovernedTable>().is_some() {
@@ -145,7 +184,7 @@ pub fn mark_governed(source: &Arc<dyn TableSource>) -> Result<Arc<dyn TableSourc
     })))
 }
 
-/// A product table whose scan has been through the policy.
+/// A product table read as it is: by a reader without filter or mask, or by the policy.
 #[derive(Debug)]
 struct GovernedTable {
     inner: Arc<dyn TableProvider>,
@@ -155,6 +194,10 @@ struct GovernedTable {
 impl TableProvider for GovernedTable {
     fn schema(&self) -> SchemaRef {
         self.inner.schema()
+    }
+
+    fn constraints(&self) -> Option<&Constraints> {
+        self.inner.constraints()
     }
 
     fn table_type(&self) -> TableType {
@@ -176,5 +219,9 @@ impl TableProvider for GovernedTable {
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
         self.inner.supports_filters_pushdown(filters)
+    }
+
+    fn statistics(&self) -> Option<Statistics> {
+        self.inner.statistics()
     }
 }

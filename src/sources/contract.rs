@@ -132,7 +132,7 @@ pub fn expose(
     matched: SchemaMatch,
 ) -> Arc<dyn TableProvider> {
     Arc::new(ContractTable {
-        product_table: Some(product_table),
+        product_table,
         inner: storage,
         schema: matched.exposed,
         storage_indices: matched.storage_indices,
@@ -142,25 +142,14 @@ pub fn expose(
 /// The product table (`domain.table`) that `provider` serves, if it is one.
 pub fn product_table_of(provider: &dyn TableProvider) -> Option<&str> {
     let table = (provider as &dyn std::any::Any).downcast_ref::<ContractTable>()?;
-    table.product_table.as_deref()
-}
-
-/// `table` with every column, read-only: inserts, updates and deletes are refused.
-pub fn read_only(table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
-    let schema = table.schema();
-    Arc::new(ContractTable {
-        product_table: None,
-        storage_indices: (0..schema.fields().len()).collect(),
-        schema,
-        inner: table,
-    })
+    Some(table.product_table.as_str())
 }
 
 /// A storage table seen through its contract: a subset of its columns, in contract order.
 /// It implements no write path, so SQL can never change a domain's storage through it.
 #[derive(Debug)]
 struct ContractTable {
-    product_table: Option<String>,
+    product_table: String,
     inner: Arc<dyn TableProvider>,
     schema: SchemaRef,
     storage_indices: Vec<usize>,

@@ -18,7 +18,6 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::catalog::TableFunctionImpl;
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result as DfResult;
@@ -43,6 +42,7 @@ use crate::engine::CATALOG_NAME;
 use crate::error::{Error, Result};
 use crate::policy::Principal;
 use crate::policy::store::PolicyStore;
+use crate::policy::system_table::{system_schema, system_table_function};
 use crate::server::pg_catalog::roles::{GetUserById, SessionRoles};
 use crate::server::pg_catalog::schema::PgCatalog;
 
@@ -175,7 +175,7 @@ pub fn install(ctx: &SessionContext, principal: &Arc<Principal>) -> Result<()> {
         Arc::clone(static_tables),
         Arc::clone(&roles),
     );
-    wrapped.register_schema("pg_catalog", Arc::new(pg_catalog))?;
+    wrapped.register_schema("pg_catalog", system_schema(Arc::new(pg_catalog)))?;
     let policy = ctx
         .state()
         .config()
@@ -213,7 +213,7 @@ pub fn install(ctx: &SessionContext, principal: &Arc<Principal>) -> Result<()> {
     }
     ctx.register_udtf(
         "pg_get_keywords",
-        Arc::clone(&static_tables.pg_get_keywords) as Arc<dyn TableFunctionImpl>,
+        system_table_function(Arc::clone(&static_tables.pg_get_keywords) as _),
     );
     {
         // `regclass` and the other oid aliases as type names
