@@ -20,4 +20,5 @@ mod server;
 mod server_catalog;
 mod streaming;
 mod time_zone;
+mod tls_wire;
 mod wire;

@@ -58,7 +58,7 @@ fn config() -> Config {
     }
 }
 
-async fn start(options: ServeOptions) -> TestServer {
+pub(crate) async fn start(options: ServeOptions) -> TestServer {
     let engine = common::engine(&common::demo_catalog());
     let options = ServeOptions {
         listen: "127.0.0.1:0".into(),
@@ -547,7 +547,7 @@ async fn connection_limit_answers_53300() {
     assert_eq!(text_rows(&first, "SELECT 8").await, [[Some("8".into())]]);
 }
 
-fn tls_files() -> (PathBuf, PathBuf) {
+pub(crate) fn tls_files() -> (PathBuf, PathBuf) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tls");
     (dir.join("cert.pem"), dir.join("key.pem"))
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ring::{digest, hmac, pbkdf2};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// How long a test waits for the server's answer.
@@ -59,7 +59,7 @@ pub enum Reply {
 }
 
 /// One backend message: type and body.
-pub async fn read_message(socket: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
+pub async fn read_message(socket: &mut (impl AsyncRead + Unpin)) -> Option<(u8, Vec<u8>)> {
     let kind = socket.read_u8().await.ok()?;
     let len = socket.read_i32().await.ok()?;
     let mut body = vec![0u8; (len as usize).saturating_sub(4)];
@@ -68,7 +68,7 @@ pub async fn read_message(socket: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
 }
 
 /// Reads until an ErrorResponse, a ReadyForQuery or the end of the connection.
-pub async fn reply(socket: &mut TcpStream) -> Reply {
+pub async fn reply(socket: &mut (impl AsyncRead + Unpin)) -> Reply {
     let read = async {
         loop {
             match read_message(socket).await {
@@ -98,7 +98,7 @@ fn error_fields(body: &[u8]) -> Reply {
 
 /// Whether the server closes the connection (after anything it still sends) within
 /// [`PATIENCE`].
-pub async fn closes(socket: &mut TcpStream) -> bool {
+pub async fn closes(socket: &mut (impl AsyncRead + Unpin)) -> bool {
     let drain = async { while read_message(socket).await.is_some() {} };
     tokio::time::timeout(PATIENCE, drain).await.is_ok()
 }
@@ -106,13 +106,18 @@ pub async fn closes(socket: &mut TcpStream) -> bool {
 /// A connection that sent its startup packet for `user` and read the SASL offer.
 pub async fn started(port: u16, user: &str) -> TcpStream {
     let mut socket = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    start(&mut socket, user).await;
+    socket
+}
+
+/// Sends the startup packet for `user` and reads the SASL offer.
+pub async fn start(socket: &mut (impl AsyncRead + AsyncWrite + Unpin), user: &str) {
     socket
         .write_all(&startup(&[("user", user), ("database", "mesh")]))
         .await
         .unwrap();
-    let (kind, body) = read_message(&mut socket).await.unwrap();
+    let (kind, body) = read_message(socket).await.unwrap();
     assert_eq!((kind, &body[..4]), (b'R', &10i32.to_be_bytes()[..]), "SASL");
-    socket
 }
 
 /// SASLInitialResponse for SCRAM-SHA-256 with `client_first`.
@@ -125,7 +130,10 @@ pub fn sasl_initial(client_first: &str) -> Vec<u8> {
 
 /// The server-first message of a SCRAM exchange started on `socket`: `(nonce, salt,
 /// iterations)`.
-pub async fn server_first(socket: &mut TcpStream, client_first: &str) -> (String, String, u32) {
+pub async fn server_first(
+    socket: &mut (impl AsyncRead + AsyncWrite + Unpin),
+    client_first: &str,
+) -> (String, String, u32) {
     socket.write_all(&sasl_initial(client_first)).await.unwrap();
     let (kind, body) = read_message(socket).await.unwrap();
     assert_eq!((kind, &body[..4]), (b'R', &11i32.to_be_bytes()[..]), "SASL");
@@ -141,9 +149,20 @@ pub async fn server_first(socket: &mut TcpStream, client_first: &str) -> (String
 
 /// A connection logged in as `user` with `password` (SCRAM-SHA-256), ready for queries.
 pub async fn logged_in(port: u16, user: &str, password: &str) -> TcpStream {
-    let mut socket = started(port, user).await;
+    let mut socket = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    log_in(&mut socket, user, password).await;
+    socket
+}
+
+/// Logs in on `socket` as `user` with `password` (SCRAM-SHA-256) up to ReadyForQuery.
+pub async fn log_in(
+    socket: &mut (impl AsyncRead + AsyncWrite + Unpin),
+    user: &str,
+    password: &str,
+) {
+    start(socket, user).await;
     let bare = "n=,r=meshgatetestnonce";
-    let (nonce, salt, iterations) = server_first(&mut socket, &format!("n,,{bare}")).await;
+    let (nonce, salt, iterations) = server_first(socket, &format!("n,,{bare}")).await;
     let mut salted = [0u8; 32];
     pbkdf2::derive(
         pbkdf2::PBKDF2_HMAC_SHA256,
@@ -172,6 +191,5 @@ pub async fn logged_in(port: u16, user: &str, password: &str) -> TcpStream {
         .write_all(&message(b'p', last.as_bytes()))
         .await
         .unwrap();
-    assert_eq!(reply(&mut socket).await, Reply::Ready, "login as {user}");
-    socket
+    assert_eq!(reply(socket).await, Reply::Ready, "login as {user}");
 }
