@@ -7,28 +7,23 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::TableProvider;
 use datafusion::catalog::streaming::StreamingTable;
-use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::Result as DfResult;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
-use datafusion::common::{Constraints, Result as DfResult, Statistics};
 use datafusion::datasource::cte_worktable::CteWorkTable;
-use datafusion::datasource::{TableType, provider_as_source, source_as_provider};
+use datafusion::datasource::{provider_as_source, source_as_provider};
 use datafusion::functions_table::generate_series::GenerateSeriesTable;
-use datafusion::logical_expr::{
-    Expr, LogicalPlan, TableProviderFilterPushDown, TableScan, TableScanBuilder, TableSource,
-};
+use datafusion::logical_expr::{LogicalPlan, TableScan, TableScanBuilder, TableSource};
 use datafusion::optimizer::AnalyzerRule;
-use datafusion::physical_plan::ExecutionPlan;
 
 use crate::error::{Error, Result};
 use crate::policy::Principal;
 use crate::policy::barrier::BarrierTable;
 use crate::policy::compile::CompiledAccess;
 use crate::policy::store::PolicyStore;
-use crate::policy::system_table::is_system_table;
+use crate::policy::system_table::{Mark, is_system_table, mark_of, marked};
 use crate::sources::contract::product_table_of;
 
 /// The schema of DataFusion's own `information_schema` views.
@@ -111,7 +106,7 @@ impl GovernanceRule {
                 Arc::clone(grant),
             ))
         } else {
-            Arc::new(GovernedTable { inner: provider })
+            marked(provider, Mark::Governed)
         };
         let governed = TableScanBuilder::new(scan.table_name, provider_as_source(governed))
             .with_projection(scan.projection)
@@ -138,7 +133,7 @@ fn classify(scan: &TableScan) -> DfResult<Scanned> {
     let Ok(provider) = source_as_provider(&scan.source) else {
         return Ok(Scanned::Unknown);
     };
-    if provider.downcast_ref::<GovernedTable>().is_some()
+    if mark_of(provider.as_ref()) == Some(Mark::Governed)
         || provider.downcast_ref::<BarrierTable>().is_some()
     {
         return Ok(Scanned::Governed);
@@ -176,52 +171,5 @@ pub fn product_tables(plan: &LogicalPlan) -> Result<Vec<String>> {
 /// row filter's subqueries), so the rule leaves it alone.
 pub fn mark_governed(source: &Arc<dyn TableSource>) -> Result<Arc<dyn TableSource>> {
     let provider = source_as_provider(source)?;
-    if provider.downcast_ref::<GovernedTable>().is_some() {
-        return Ok(Arc::clone(source));
-    }
-    Ok(provider_as_source(Arc::new(GovernedTable {
-        inner: provider,
-    })))
-}
-
-/// A product table read as it is: by a reader without filter or mask, or by the policy.
-#[derive(Debug)]
-struct GovernedTable {
-    inner: Arc<dyn TableProvider>,
-}
-
-#[async_trait]
-impl TableProvider for GovernedTable {
-    fn schema(&self) -> SchemaRef {
-        self.inner.schema()
-    }
-
-    fn constraints(&self) -> Option<&Constraints> {
-        self.inner.constraints()
-    }
-
-    fn table_type(&self) -> TableType {
-        self.inner.table_type()
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        filters: &[Expr],
-        limit: Option<usize>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        self.inner.scan(state, projection, filters, limit).await
-    }
-
-    fn supports_filters_pushdown(
-        &self,
-        filters: &[&Expr],
-    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        self.inner.supports_filters_pushdown(filters)
-    }
-
-    fn statistics(&self) -> Option<Statistics> {
-        self.inner.statistics()
-    }
+    Ok(provider_as_source(marked(provider, Mark::Governed)))
 }

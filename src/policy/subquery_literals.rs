@@ -12,9 +12,11 @@ use std::collections::HashSet;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::common::ScalarValue;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::expr::{Exists, InList, InSubquery};
 use datafusion::logical_expr::{Expr, Subquery, lit};
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
 
 use crate::error::{Error, Result};
 
@@ -65,7 +67,7 @@ async fn evaluate(ctx: &SessionContext, expr: &Expr) -> Result<Expr> {
             subquery,
             negated,
         }) => {
-            let values = distinct_values(&run(ctx, subquery).await?)?;
+            let values = distinct_values(stream(ctx, subquery).await?).await?;
             Ok(Expr::InList(InList::new(expr.clone(), values, *negated)))
         }
         Expr::Exists(Exists { subquery, negated }) => {
@@ -96,6 +98,23 @@ async fn evaluate(ctx: &SessionContext, expr: &Expr) -> Result<Expr> {
 
 /// Runs a subquery that depends on the reader only.
 async fn run(ctx: &SessionContext, subquery: &Subquery) -> Result<Vec<RecordBatch>> {
+    let mut batches = Vec::new();
+    let mut rows = stream(ctx, subquery).await?;
+    while let Some(batch) = rows.next().await {
+        let batch = batch?;
+        // EXISTS needs one row, a scalar subquery at most two
+        let enough =
+            batches.iter().map(RecordBatch::num_rows).sum::<usize>() + batch.num_rows() > 1;
+        batches.push(batch);
+        if enough {
+            break;
+        }
+    }
+    Ok(batches)
+}
+
+/// Starts a subquery that depends on the reader only.
+async fn stream(ctx: &SessionContext, subquery: &Subquery) -> Result<SendableRecordBatchStream> {
     if !subquery.outer_ref_columns.is_empty() {
         return Err(Error::Unsupported(
             "a subquery of a row filter or mask may not refer to the product's own columns: it \
@@ -105,14 +124,20 @@ async fn run(ctx: &SessionContext, subquery: &Subquery) -> Result<Vec<RecordBatc
         ));
     }
     let plan = subquery.subquery.as_ref().clone();
-    Ok(ctx.execute_logical_plan(plan).await?.collect().await?)
+    Ok(ctx
+        .execute_logical_plan(plan)
+        .await?
+        .execute_stream()
+        .await?)
 }
 
-/// The distinct values of the first column of `batches`, in order of first appearance.
-fn distinct_values(batches: &[RecordBatch]) -> Result<Vec<Expr>> {
+/// The distinct values of the first column of `batches`, in order of first appearance; at
+/// most [`MAX_SUBQUERY_VALUES`], or an error.
+async fn distinct_values(mut batches: SendableRecordBatchStream) -> Result<Vec<Expr>> {
     let mut seen = HashSet::new();
     let mut values = Vec::new();
-    for batch in batches {
+    while let Some(batch) = batches.next().await {
+        let batch = batch?;
         for row in 0..batch.num_rows() {
             let value = ScalarValue::try_from_array(batch.column(0), row)?;
             if seen.insert(value.clone()) {

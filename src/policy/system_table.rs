@@ -1,4 +1,4 @@
-//! Tables the policy trusts without a decision: catalog metadata (the `mesh` system views,
+//! Marked tables. System tables are those the policy trusts without a decision: catalog metadata (the `mesh` system views,
 //! `pg_catalog`, table functions of the catalog), never product data. Whoever registers such
 //! a table wraps it here; the governance rule refuses any scan of a table it neither knows as
 //! a product, as governed, nor as wrapped here, so a new kind of table (a cache, a federated
@@ -19,25 +19,46 @@ use datafusion::physical_plan::ExecutionPlan;
 
 /// `table`, marked as system metadata (read-only: it implements no write path).
 pub fn system_table(table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
-    if table.downcast_ref::<SystemTable>().is_some() {
-        return table;
-    }
-    Arc::new(SystemTable { inner: table })
+    marked(table, Mark::System)
 }
 
 /// Whether `provider` was marked as system metadata.
 pub fn is_system_table(provider: &dyn TableProvider) -> bool {
-    provider.downcast_ref::<SystemTable>().is_some()
+    mark_of(provider) == Some(Mark::System)
 }
 
-/// A table of system metadata.
+/// What a marked table is to the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// System metadata, readable without a decision.
+    System,
+    /// A product table read as it is: governed already (by a reader without filter or mask,
+    /// or by the policy itself).
+    Governed,
+}
+
+/// `table` with `mark`, forwarding everything but writes.
+pub fn marked(table: Arc<dyn TableProvider>, mark: Mark) -> Arc<dyn TableProvider> {
+    if mark_of(table.as_ref()) == Some(mark) {
+        return table;
+    }
+    Arc::new(MarkedTable { mark, inner: table })
+}
+
+/// The mark of `provider`, if it has one.
+pub fn mark_of(provider: &dyn TableProvider) -> Option<Mark> {
+    provider.downcast_ref::<MarkedTable>().map(|t| t.mark)
+}
+
+/// A table with a mark.
 #[derive(Debug)]
-struct SystemTable {
+struct MarkedTable {
+    mark: Mark,
     inner: Arc<dyn TableProvider>,
 }
 
 #[async_trait]
-impl TableProvider for SystemTable {
+impl TableProvider for MarkedTable {
     fn schema(&self) -> SchemaRef {
         self.inner.schema()
     }

@@ -184,17 +184,25 @@ async fn a_product_mask_cannot_lift_the_mesh_mask() {
     );
 }
 
-#[tokio::test]
-async fn check_reports_rules_the_barrier_cannot_evaluate_once() {
+/// A copy of the demo catalog whose customer row filter starts with `prefix`.
+fn demo_with_filter_prefix(prefix: &str) -> tempfile::TempDir {
     let dir = demo_copy();
     let manifest = dir.path().join("customers/customer.odcs.yaml");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    let correlated = text.replace(
+    let changed = text.replace(
         "mesh_user_attr('region') IS NULL\n",
-        "EXISTS (SELECT 1 FROM customers.nation n WHERE n.n_nationkey = c_nationkey) AND mesh_user_attr('region') IS NULL\n",
+        &format!("{prefix} mesh_user_attr('region') IS NULL\n"),
     );
-    assert_ne!(correlated, text, "the manifest has the demo row filter");
-    std::fs::write(&manifest, correlated).unwrap();
+    assert_ne!(changed, text, "the manifest has the demo row filter");
+    std::fs::write(&manifest, changed).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn check_reports_rules_the_barrier_cannot_evaluate_once() {
+    let dir = demo_with_filter_prefix(
+        "EXISTS (SELECT 1 FROM customers.nation n WHERE n.n_nationkey = c_nationkey) AND",
+    );
     let (status, messages) = check_entry(dir.path(), "customers.customer").await;
     assert_eq!(status, "error", "{messages}");
     assert!(
@@ -244,4 +252,16 @@ async fn scans_of_unknown_tables_fail_closed() {
             .await
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_filter_subquery_with_too_many_values_is_refused() {
+    let dir =
+        demo_with_filter_prefix("c_custkey IN (SELECT value FROM generate_series(1, 200000)) AND");
+    let (status, messages) = check_entry(dir.path(), "customers.customer").await;
+    assert_eq!(status, "error", "{messages}");
+    assert!(
+        messages.contains("more than 100000 distinct values"),
+        "{messages}"
+    );
 }
