@@ -39,7 +39,15 @@ pub struct Config {
     pub require_tls: bool,
     /// Connections served at once; more are refused with SQLSTATE 53300.
     pub max_connections: Option<usize>,
+    /// The installation's secret for unknown users' SCRAM salts, relative to the config file
+    /// (created on first start; see `server::mock_secret`). Default when the config file
+    /// exists: [`DEFAULT_SCRAM_MOCK_SECRET_FILE`] next to it; without one, a secret per
+    /// process.
+    pub scram_mock_secret_file: Option<PathBuf>,
 }
+
+/// Where the SCRAM mock secret lives by default, relative to the config file.
+pub const DEFAULT_SCRAM_MOCK_SECRET_FILE: &str = ".meshgate/scram_mock_secret";
 
 /// One user of `[users.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -113,12 +121,16 @@ impl Config {
         let mut config: Config = toml::from_str(&text)
             .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))?;
         config.storage.validate(path)?;
+        config
+            .scram_mock_secret_file
+            .get_or_insert_with(|| DEFAULT_SCRAM_MOCK_SECRET_FILE.into());
         if let Some(base) = path.parent() {
             for relative in [
                 &mut config.catalog,
                 &mut config.tls_cert,
                 &mut config.tls_key,
                 &mut config.audit_dir,
+                &mut config.scram_mock_secret_file,
             ] {
                 if let Some(p) = relative.as_mut() {
                     *p = base.join(&p);

@@ -119,6 +119,11 @@ pub enum Error {
     #[error("{0}")]
     Protocol(String),
 
+    /// A client message that breaks the wire protocol's framing or layout; the connection is
+    /// closed.
+    #[error("{0}")]
+    ProtocolViolation(String),
+
     /// A command that needs a transaction block (savepoints, `DECLARE` without `WITH HOLD`)
     /// ran outside one.
     #[error("{0} can only be used in transaction blocks")]
@@ -181,6 +186,7 @@ impl Error {
             Error::InvalidValue(_) => "22023",
             Error::TransactionAborted => "25P02",
             Error::Protocol(_) => "42601",
+            Error::ProtocolViolation(_) => "08P01",
             Error::NoTransaction(_) => "25P01",
             Error::UnknownRelation(_) => "42P01",
             Error::UnknownSchema(_) => "3F000",

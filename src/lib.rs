@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod log;
 pub mod output;
 pub mod policy;
 pub mod server;

@@ -105,6 +105,7 @@ struct DemoArgs {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        .fmt_fields(meshgate::log::EscapedFields::default())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MESHGATE_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),

@@ -59,7 +59,7 @@ impl fmt::Display for ScramVerifier {
 impl ScramVerifier {
     /// Derives a verifier for `password` with a fresh random salt.
     pub fn generate(password: &str, iterations: u32) -> Result<ScramVerifier> {
-        let mut salt = vec![0u8; 16];
+        let mut salt = vec![0u8; MOCK_SALT_LEN];
         SystemRandom::new()
             .fill(&mut salt)
             .map_err(|_| Error::Config("no system randomness for a SCRAM salt".into()))?;
@@ -134,14 +134,14 @@ impl ScramVerifier {
 #[derive(Debug)]
 pub struct UserVerifiers {
     users: BTreeMap<String, ScramVerifier>,
-    /// Key for the stand-in verifiers of unknown users.
-    mock_key: hmac::Key,
+    mock: MockVerifiers,
 }
 
 impl UserVerifiers {
     /// Parses every user's verifier; a malformed one stops the server from starting. Users
-    /// without `scram` cannot log in over the wire.
-    pub fn from_config(config: &Config) -> Result<UserVerifiers> {
+    /// without `scram` cannot log in over the wire. `mock_secret` is the installation's
+    /// secret for unknown users' stand-in verifiers ([`crate::server::mock_secret`]).
+    pub fn from_config(config: &Config, mock_secret: &[u8]) -> Result<UserVerifiers> {
         let mut users = BTreeMap::new();
         for (name, user) in &config.users {
             if let Some(text) = &user.scram {
@@ -150,33 +150,85 @@ impl UserVerifiers {
                 users.insert(name.clone(), verifier);
             }
         }
-        let mut seed = [0u8; 32];
-        SystemRandom::new()
-            .fill(&mut seed)
-            .map_err(|_| Error::Config("no system randomness".into()))?;
-        Ok(UserVerifiers {
-            users,
-            mock_key: hmac::Key::new(hmac::HMAC_SHA256, &seed),
-        })
+        let mock = MockVerifiers::new(mock_secret, users.values());
+        Ok(UserVerifiers { users, mock })
     }
 
-    /// A user's verifier, or for an unknown user a stable stand-in that no password matches,
-    /// so that the exchange (and its failure message) looks the same either way.
+    /// A user's verifier, or for an unknown user a stand-in that no password matches, so
+    /// that the exchange (and its failure message) looks the same either way. The stand-in
+    /// is computed for every login, so the work does not differ either.
     fn secret_for(&self, user: &str) -> ScramVerifier {
-        match self.users.get(user) {
-            Some(verifier) => verifier.clone(),
-            None => {
-                let salt = hmac::sign(&self.mock_key, user.as_bytes()).as_ref()[..16].to_vec();
-                let unguessable = hmac::sign(&self.mock_key, b"no password matches");
-                ScramVerifier {
-                    salt,
-                    iterations: DEFAULT_ITERATIONS,
-                    stored_key: unguessable.as_ref().to_vec(),
-                    server_key: unguessable.as_ref().to_vec(),
-                }
-            }
+        let stand_in = self.mock.verifier(user);
+        self.users.get(user).cloned().unwrap_or(stand_in)
+    }
+}
+
+/// Stand-in verifiers for users that do not exist, shaped like the real ones: the salt is
+/// derived from the installation's secret and the name (the same at every start, different
+/// for every name, as PostgreSQL's `scram_mock_salt`), and iteration count and salt length
+/// are the ones most users have.
+struct MockVerifiers {
+    key: hmac::Key,
+    iterations: u32,
+    salt_len: usize,
+    keys: Vec<u8>,
+}
+
+impl fmt::Debug for MockVerifiers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockVerifiers")
+            .field("iterations", &self.iterations)
+            .field("salt_len", &self.salt_len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockVerifiers {
+    fn new<'a>(secret: &[u8], users: impl Iterator<Item = &'a ScramVerifier> + Clone) -> Self {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+        let keys = hmac::sign(&key, b"meshgate mock keys").as_ref().to_vec();
+        MockVerifiers {
+            iterations: most_common(users.clone().map(|u| u.iterations))
+                .unwrap_or(DEFAULT_ITERATIONS),
+            salt_len: most_common(users.map(|u| u.salt.len())).unwrap_or(MOCK_SALT_LEN),
+            key,
+            keys,
         }
     }
+
+    fn verifier(&self, user: &str) -> ScramVerifier {
+        let mut salt = Vec::with_capacity(self.salt_len);
+        let mut block = 0u32;
+        while salt.len() < self.salt_len {
+            let mut input = b"meshgate mock salt".to_vec();
+            input.extend_from_slice(&block.to_be_bytes());
+            input.extend_from_slice(user.as_bytes());
+            salt.extend_from_slice(hmac::sign(&self.key, &input).as_ref());
+            block += 1;
+        }
+        salt.truncate(self.salt_len);
+        ScramVerifier {
+            salt,
+            iterations: self.iterations,
+            stored_key: self.keys.clone(),
+            server_key: self.keys.clone(),
+        }
+    }
+}
+
+/// Salt length of stand-in verifiers when there are no users (that of `meshgate passwd`).
+const MOCK_SALT_LEN: usize = 16;
+
+/// The value that occurs most often; among equally frequent ones, the largest.
+fn most_common<T: Ord + Copy>(values: impl Iterator<Item = T>) -> Option<T> {
+    let mut counts = BTreeMap::new();
+    for value in values {
+        *counts.entry(value).or_insert(0usize) += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(value, count)| (count, value))
+        .map(|(value, _)| value)
 }
 
 #[async_trait]
@@ -230,6 +282,38 @@ mod tests {
             BASE64.encode(&verifier.stored_key),
             "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
         );
+    }
+
+    fn verifiers(iterations: &[u32], secret: &[u8]) -> UserVerifiers {
+        let mut config = Config::default();
+        for (i, n) in iterations.iter().enumerate() {
+            let verifier = ScramVerifier::derive("pw", vec![i as u8; 16], *n);
+            let user = crate::config::UserConfig {
+                scram: Some(verifier.to_string()),
+                ..Default::default()
+            };
+            config.users.insert(format!("user{i}"), user);
+        }
+        UserVerifiers::from_config(&config, secret).unwrap()
+    }
+
+    #[test]
+    fn unknown_users_get_stable_salts_shaped_like_real_ones() {
+        let users = verifiers(&[5000, 7000, 5000], b"installation secret");
+        let ghost = users.secret_for("ghost");
+        assert_eq!(ghost.iterations, 5000);
+        assert_eq!(ghost.salt.len(), 16);
+        let again = verifiers(&[5000], b"installation secret").secret_for("ghost");
+        assert_eq!(again.salt, ghost.salt, "same secret, same salt");
+        assert_ne!(users.secret_for("phantom").salt, ghost.salt);
+        let other = verifiers(&[5000], b"another installation").secret_for("ghost");
+        assert_ne!(other.salt, ghost.salt);
+        assert_eq!(users.secret_for("user1").iterations, 7000);
+        assert_eq!(
+            verifiers(&[], b"s").secret_for("x").iterations,
+            DEFAULT_ITERATIONS
+        );
+        assert_eq!(most_common([1, 2, 2, 1].into_iter()), Some(2));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use pgwire::api::{PgWireServerHandlers, RandomPidSecretKeyGenerator};
-use pgwire::tokio::{TlsAcceptor, process_socket};
+use pgwire::api::RandomPidSecretKeyGenerator;
+use pgwire::tokio::TlsAcceptor;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -18,9 +18,10 @@ use crate::error::{Error, Result};
 use crate::server::ServeOptions;
 use crate::server::auth::UserVerifiers;
 use crate::server::cancel::{CancelRegistry, MeshCancelHandler};
+use crate::server::connection::{self, Handlers};
 use crate::server::handler::QueryHandler;
-use crate::server::startup::{LoginParameters, MeshErrors, MeshStartup, StartupShared};
-use crate::server::tls;
+use crate::server::startup::{LoginParameters, MeshStartup, StartupShared};
+use crate::server::{mock_secret, tls};
 
 /// A bound, not yet running server.
 pub struct Server {
@@ -42,35 +43,6 @@ impl std::fmt::Debug for Server {
     }
 }
 
-/// The handlers of one connection: a fresh startup handler, shared query handlers.
-struct Connection {
-    startup: Arc<MeshStartup>,
-    query: Arc<QueryHandler>,
-    cancel: Arc<MeshCancelHandler>,
-}
-
-impl PgWireServerHandlers for Connection {
-    fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
-        Arc::clone(&self.query)
-    }
-
-    fn extended_query_handler(&self) -> Arc<impl pgwire::api::query::ExtendedQueryHandler> {
-        Arc::clone(&self.query)
-    }
-
-    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
-        Arc::clone(&self.startup)
-    }
-
-    fn error_handler(&self) -> Arc<impl pgwire::api::ErrorHandler> {
-        Arc::new(MeshErrors)
-    }
-
-    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
-        Arc::clone(&self.cancel)
-    }
-}
-
 impl Server {
     /// Loads TLS and users and binds the listen address; any problem stops here, before a
     /// single client is served.
@@ -84,7 +56,11 @@ impl Server {
             }
             None => None,
         };
-        let verifiers = Arc::new(UserVerifiers::from_config(config)?);
+        let secret = match &config.scram_mock_secret_file {
+            Some(path) => mock_secret::load_or_create(path).await?,
+            None => mock_secret::random()?,
+        };
+        let verifiers = Arc::new(UserVerifiers::from_config(config, &secret)?);
         let principals = config
             .users
             .keys()
@@ -141,14 +117,14 @@ impl Server {
                     };
                     let slot = Arc::clone(&slots).try_acquire_owned().ok();
                     let over_limit = slot.is_none().then_some(limit);
-                    let handlers = Connection {
+                    let handlers = Handlers {
                         startup: Arc::new(MeshStartup::new(Arc::clone(&self.shared), over_limit)),
                         query: Arc::clone(&self.query),
                         cancel: Arc::clone(&self.cancel),
                     };
                     let tls = self.tls.clone();
                     connections.spawn(async move {
-                        if let Err(e) = process_socket(socket, tls, handlers).await {
+                        if let Err(e) = connection::serve(socket, tls, handlers).await {
                             tracing::debug!(%peer, "connection ended: {e}");
                         }
                         drop(slot);

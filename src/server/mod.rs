@@ -1,18 +1,23 @@
 //! `meshgate serve`: the PostgreSQL wire endpoint. One file per concern: the accept loop
-//! ([`listener`]), logins ([`auth`], [`startup`], [`tls`]), statements ([`statement`],
-//! [`settings`], [`handler`], [`execute`], [`respond`]), COPY ([`copy`]), cursors
-//! ([`cursor`]), values ([`encode`], [`numeric`], [`params`]) and cancel requests
-//! ([`cancel`]).
+//! ([`listener`]), one connection ([`connection`]) and the checks of what clients send
+//! ([`frames`], [`checked_stream`]), logins ([`auth`], [`mock_secret`], [`startup`],
+//! [`tls`]), statements ([`statement`], [`settings`], [`handler`], [`execute`],
+//! [`respond`]), COPY ([`copy`]), cursors ([`cursor`]), values ([`encode`], [`numeric`],
+//! [`params`]) and cancel requests ([`cancel`]).
 
 pub mod auth;
 pub mod cancel;
+pub mod checked_stream;
+pub mod connection;
 pub mod copy;
 pub mod current_setting;
 pub mod cursor;
 pub mod encode;
 pub mod execute;
+pub mod frames;
 pub mod handler;
 pub mod listener;
+pub mod mock_secret;
 pub mod numeric;
 pub mod params;
 pub mod pg_catalog;

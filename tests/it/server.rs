@@ -58,7 +58,7 @@ fn config() -> Config {
     }
 }
 
-async fn start(options: ServeOptions) -> TestServer {
+pub(crate) async fn start(options: ServeOptions) -> TestServer {
     let engine = common::engine(&common::demo_catalog());
     let options = ServeOptions {
         listen: "127.0.0.1:0".into(),
@@ -71,6 +71,13 @@ async fn start(options: ServeOptions) -> TestServer {
         let _ = stopped.await;
     }));
     TestServer { port, _stop: stop }
+}
+
+impl TestServer {
+    /// The port the server listens on.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
 }
 
 pub(crate) async fn server() -> TestServer {
@@ -540,7 +547,7 @@ async fn connection_limit_answers_53300() {
     assert_eq!(text_rows(&first, "SELECT 8").await, [[Some("8".into())]]);
 }
 
-fn tls_files() -> (PathBuf, PathBuf) {
+pub(crate) fn tls_files() -> (PathBuf, PathBuf) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tls");
     (dir.join("cert.pem"), dir.join("key.pem"))
 }
