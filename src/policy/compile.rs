@@ -231,10 +231,13 @@ fn filter_predicate(plan: &LogicalPlan) -> Option<Expr> {
     }
 }
 
+/// A rule that does not compile closes the product to the readers it applies to (42501):
+/// serving it without the rule would fail open.
 fn policy_error(product_table: &str, message: &str) -> Error {
-    Error::Internal(format!(
-        "the access rules of {product_table} do not compile: {message}; fix customProperties in \
-         its contract (meshgate check reports this too)"
+    Error::AccessDenied(format!(
+        "permission denied for table {product_table}: its access rules do not compile: \
+         {message}; its owner must fix customProperties in its contract (meshgate check \
+         reports this too)"
     ))
 }
 

@@ -215,7 +215,50 @@ async fn check_reports_rules_the_barrier_cannot_evaluate_once() {
     let error = plan_sql(&session, "SELECT count(*) FROM customers.customer")
         .await
         .unwrap_err();
+    assert_eq!(error.sqlstate(), "42501", "{error}");
     assert!(error.to_string().contains("do not compile"), "{error}");
+}
+
+#[tokio::test]
+async fn check_names_every_rule_that_cannot_compile() {
+    for (prefix, expected) in [
+        (
+            "c_custkey = (SELECT n_nationkey FROM customers.nation) AND",
+            "returned more than one row",
+        ),
+        (
+            "c_nationkey = ANY (SELECT n_nationkey FROM customers.nation) AND",
+            "ANY/ALL subqueries are not supported",
+        ),
+    ] {
+        let dir = demo_with_filter_prefix(prefix);
+        let (status, messages) = check_entry(dir.path(), "customers.customer").await;
+        assert_eq!(status, "error", "{prefix}: {messages}");
+        assert!(messages.contains(expected), "{prefix}: {messages}");
+    }
+    // masks: a column the table lacks, a value that cannot become the column's type
+    let dir = demo_copy();
+    let manifest = dir.path().join("customers/customer.odcs.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    for (mask, expected) in [
+        (
+            "      - column: nope\n        mask: \"'x'\"\n",
+            "a mask names column nope",
+        ),
+        (
+            "      - column: c_acctbal\n        mask: make_array(1)\n",
+            "cannot become the column's type",
+        ),
+    ] {
+        let changed = text.replace(
+            "customProperties:\n",
+            &format!("customProperties:\n  - property: meshgateMasks\n    value:\n{mask}"),
+        );
+        std::fs::write(&manifest, changed).unwrap();
+        let (status, messages) = check_entry(dir.path(), "customers.customer").await;
+        assert_eq!(status, "error", "{mask}: {messages}");
+        assert!(messages.contains(expected), "{mask}: {messages}");
+    }
 }
 
 #[tokio::test]
