@@ -156,6 +156,10 @@ pub enum Error {
     /// A cursor that was never declared or is already closed.
     #[error("cursor \"{0}\" does not exist")]
     UnknownCursor(String),
+
+    /// `DEALLOCATE` of a statement that was never prepared or is already deallocated.
+    #[error("prepared statement \"{0}\" does not exist")]
+    UnknownStatement(String),
 }
 
 impl Error {
@@ -195,6 +199,7 @@ impl Error {
             Error::InvalidColumnReference(_) => "42P10",
             Error::DuplicateCursor(_) => "42P03",
             Error::UnknownCursor(_) => "34000",
+            Error::UnknownStatement(_) => "26000",
         }
     }
 }

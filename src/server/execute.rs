@@ -33,6 +33,8 @@ pub enum Outcome {
     Copy(RowSource, CopyOptions),
     /// A command tag (`SET`, `BEGIN`, ...) and no rows.
     Done(String),
+    /// An answer already sent (a FETCH or MOVE of a protocol portal).
+    Sent,
 }
 
 /// The cancel token and deadline one statement runs under.
@@ -127,6 +129,10 @@ pub async fn run_plan(
         LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => "EXPLAIN",
         _ => "SELECT",
     };
+    let prepared = match &plan {
+        LogicalPlan::Statement(Statement::Prepare(prepare)) => Some(prepare.name.clone()),
+        _ => None,
+    };
     let ctx = &session.ctx;
     let mut stream = guard
         .run(execute_plan(ctx, plan, sql, Some(session.peer.clone())))
@@ -134,6 +140,9 @@ pub async fn run_plan(
     if stream.schema().fields().is_empty() {
         while let Some(batch) = guard.run(async { Ok(stream.next().await) }).await? {
             batch?;
+        }
+        if let Some(name) = prepared {
+            session.prepared.prepared(&name);
         }
         return Ok(Outcome::Done(tag.to_string()));
     }

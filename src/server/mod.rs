@@ -2,16 +2,19 @@
 //! ([`listener`]), one connection ([`connection`]) and the checks of what clients send
 //! ([`frames`], [`checked_stream`]), logins ([`auth`], [`mock_secret`], [`startup`],
 //! [`tls`]), statements ([`statement`], [`settings`], [`handler`], [`execute`],
-//! [`respond`]), COPY ([`copy`]), cursors ([`cursor`]), values ([`encode`], [`numeric`],
-//! [`params`]) and cancel requests ([`cancel`]).
+//! [`respond`], [`deallocate`], [`search_path`]), COPY ([`copy`]), cursors ([`cursor`]), values ([`encode`], [`numeric`],
+//! [`params`], [`binary_array`], [`declared_params`]) and cancel requests ([`cancel`]).
 
 pub mod auth;
+pub mod binary_array;
 pub mod cancel;
 pub mod checked_stream;
 pub mod connection;
 pub mod copy;
 pub mod current_setting;
 pub mod cursor;
+pub mod deallocate;
+pub mod declared_params;
 pub mod encode;
 pub mod execute;
 pub mod frames;
@@ -23,6 +26,7 @@ pub mod params;
 pub mod pg_catalog;
 pub mod prepare;
 pub mod respond;
+pub mod search_path;
 pub mod session;
 pub mod settings;
 pub mod startup;

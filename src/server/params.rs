@@ -11,7 +11,7 @@ use pgwire::api::Type;
 
 use crate::error::{Error, Result};
 use crate::server::encode::Kind;
-use crate::server::numeric;
+use crate::server::{binary_array, numeric};
 
 /// The Arrow types of `$1..$n` in `plan`; `None` where DataFusion could not infer one. A
 /// parameter DataFusion leaves untyped but that is cast (`$1::BIGINT`) takes the cast's type,
@@ -122,7 +122,7 @@ fn date_text<'a>(text: &'a str, target: &DataType) -> &'a str {
 }
 
 /// The Arrow type for a parameter the client typed and DataFusion did not.
-fn arrow_type(pg_type: &Type) -> DataType {
+pub(crate) fn arrow_type(pg_type: &Type) -> DataType {
     match *pg_type {
         Type::BOOL => DataType::Boolean,
         Type::INT2 => DataType::Int16,
@@ -134,11 +134,20 @@ fn arrow_type(pg_type: &Type) -> DataType {
         Type::TIMESTAMP => DataType::Timestamp(TimeUnit::Microsecond, None),
         Type::TIMESTAMPTZ => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
         Type::BYTEA => DataType::Binary,
-        _ => DataType::Utf8,
+        // an unsigned 32-bit number, kept whole
+        Type::OID => DataType::Int64,
+        _ => match binary_array::element_of(pg_type) {
+            Some(element) => DataType::new_list(arrow_type(&element), true),
+            None => DataType::Utf8,
+        },
     }
 }
 
-fn decode_binary(bytes: &[u8], pg_type: &Type) -> Result<ScalarValue> {
+/// Decodes a value sent in binary as `pg_type`.
+pub(crate) fn decode_binary(bytes: &[u8], pg_type: &Type) -> Result<ScalarValue> {
+    if let Some(element) = binary_array::element_of(pg_type) {
+        return binary_array::decode(bytes, &element);
+    }
     let bad = || {
         Error::InvalidValue(format!(
             "binary parameter of type {} has {} bytes",
@@ -165,6 +174,7 @@ fn decode_binary(bytes: &[u8], pg_type: &Type) -> Result<ScalarValue> {
         }
         Type::NUMERIC => ScalarValue::Utf8(Some(numeric::read_binary(bytes).ok_or_else(bad)?)),
         Type::BYTEA => ScalarValue::Binary(Some(bytes.to_vec())),
+        Type::OID => ScalarValue::Int64(Some(u32::from_be_bytes(arr(fixed(4)?)?).into())),
         _ => {
             ScalarValue::Utf8(Some(String::from_utf8(bytes.to_vec()).map_err(|_| {
                 Error::InvalidValue("parameter is not valid UTF-8".into())

@@ -2,6 +2,7 @@
 //! types inferred from `$n`), and a portal's parameters are decoded and bound into a copy of
 //! the plan.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -18,11 +19,12 @@ use crate::engine::plan_statement;
 use crate::error::{Error, Result};
 use crate::server::copy::options::CopyOptions;
 use crate::server::cursor::parse::{CursorCommand, DeclareSpec};
+use crate::server::declared_params::declared_types;
 use crate::server::encode::{TextStyle, columns, field_infos};
 use crate::server::handler::{err, format_of};
-use crate::server::params;
 use crate::server::session::Session;
 use crate::server::statement::{Command, Parsed, parse};
+use crate::server::{params, search_path};
 
 /// A statement prepared by Parse.
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub enum Prepared {
     /// `FETCH`/`MOVE`/`CLOSE`, with the cursor's result schema when it was open at Parse
     /// (for Describe).
     Cursor(CursorCommand, Option<SchemaRef>),
+    /// `DEALLOCATE name` or `ALL` (`None`).
+    Deallocate(Option<String>),
 }
 
 /// A query planned at Parse time.
@@ -45,6 +49,8 @@ pub enum Prepared {
 pub struct PreparedQuery {
     plan: LogicalPlan,
     params: Vec<Option<DataType>>,
+    /// Parameter types the SQL declares beyond what the plan shows (`$1::oid[]`), by index.
+    declared: BTreeMap<usize, Type>,
     text: String,
 }
 
@@ -56,17 +62,33 @@ impl PreparedQuery {
         statement: DFStatement,
         text: String,
     ) -> PgWireResult<Arc<Self>> {
+        let mut statement = statement;
+        search_path::apply(session, &mut statement);
+        let declared = declared_types(&statement);
         let peer = Some(session.peer.clone());
         let plan = plan_statement(&session.ctx, statement, &text, peer)
             .await
             .map_err(err)?;
         let params = params::parameter_types(&plan).map_err(err)?;
-        Ok(Arc::new(PreparedQuery { plan, params, text }))
+        Ok(Arc::new(PreparedQuery {
+            plan,
+            params,
+            declared,
+            text,
+        }))
     }
 
     /// The statement's source text, for the audit log.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The PostgreSQL type of parameter `i` (from 0) as meshgate describes it.
+    fn pg_type(&self, i: usize) -> Type {
+        match self.declared.get(&(i + 1)) {
+            Some(declared) => declared.clone(),
+            None => params::pg_type(self.params.get(i).and_then(Option::as_ref)),
+        }
     }
 }
 
@@ -97,7 +119,7 @@ pub(crate) fn bind(
             .cloned()
             .flatten()
             .filter(|t| *t != Type::UNKNOWN)
-            .unwrap_or_else(|| params::pg_type(inferred));
+            .unwrap_or_else(|| query.pg_type(i));
         let binary = portal.parameter_format.is_binary(i);
         values.push(params::decode(
             value.as_ref(),
@@ -144,6 +166,7 @@ impl QueryParser for Parser {
             Some(Parsed::Declare(spec, statement, text)) => {
                 Prepared::Declare(spec, plan(*statement, text).await?)
             }
+            Some(Parsed::Deallocate(name)) => Prepared::Deallocate(name),
             Some(Parsed::Cursor(command)) => {
                 let schema = match &command {
                     CursorCommand::Fetch {
@@ -158,13 +181,9 @@ impl QueryParser for Parser {
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
         Ok(match stmt {
-            Prepared::Command(_) | Prepared::Cursor(..) => vec![],
+            Prepared::Command(_) | Prepared::Cursor(..) | Prepared::Deallocate(_) => vec![],
             Prepared::Query(query) | Prepared::Copy(query, _) | Prepared::Declare(_, query) => {
-                query
-                    .params
-                    .iter()
-                    .map(|t| params::pg_type(t.as_ref()))
-                    .collect()
+                (0..query.params.len()).map(|i| query.pg_type(i)).collect()
             }
         })
     }
@@ -186,7 +205,10 @@ impl QueryParser for Parser {
                     });
                 field_infos(&show_columns(&[&name]))
             }
-            Prepared::Command(_) | Prepared::Copy(..) | Prepared::Declare(..) => vec![],
+            Prepared::Command(_)
+            | Prepared::Copy(..)
+            | Prepared::Declare(..)
+            | Prepared::Deallocate(_) => vec![],
             Prepared::Cursor(_, None) => vec![],
             Prepared::Cursor(_, Some(schema)) => {
                 field_infos(&columns(schema, format, &TextStyle::default()))

@@ -25,6 +25,7 @@ where
 {
     let tag = match outcome {
         Outcome::Done(tag) => Tag::new(&tag),
+        Outcome::Sent => return Ok(()),
         Outcome::Copy(source, options) => return copy::send(client, source, options).await,
         Outcome::Rows(mut source) => {
             if describe {

@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::policy::Principal;
 use crate::server::cancel::{QueryCancel, Registration};
 use crate::server::cursor::Cursors;
+use crate::server::deallocate::PreparedNames;
 use crate::server::encode::TextStyle;
 use crate::server::settings::Settings;
 use crate::server::time_zone::{self, ShownZone};
@@ -28,6 +29,8 @@ pub struct Session {
     pub peer: String,
     /// The open cursors.
     pub cursors: Cursors,
+    /// The names of the prepared statements, for `DEALLOCATE`.
+    pub prepared: PreparedNames,
     settings: Arc<Mutex<Settings>>,
     _registration: Registration,
 }
@@ -57,6 +60,7 @@ impl Session {
             cancel,
             peer,
             cursors: Cursors::default(),
+            prepared: PreparedNames::default(),
             settings: Arc::new(Mutex::new(settings)),
             _registration: registration,
         }
@@ -94,6 +98,13 @@ impl Session {
             state.register_udf(Arc::new(udf))?;
         }
         Ok(())
+    }
+
+    /// Applies the settings the engine must know of (`TimeZone`) after a statement that
+    /// may have changed them in SQL (`set_config`).
+    pub fn apply_settings(&self) -> Result<(), Error> {
+        let zone = self.settings().get("TimeZone")?.1;
+        self.use_time_zone(&zone)
     }
 
     /// DataFusion's time zone for the session (what `SET TimeZone` set).

@@ -190,10 +190,11 @@ fn validate(key: &str, value: &str) -> Result<String> {
             let duration = parse_duration(value)?;
             Ok(format!("{}ms", duration.as_millis()))
         }
-        "client_encoding" => match value.to_ascii_uppercase().replace('-', "").as_str() {
-            "UTF8" | "UNICODE" => Ok("UTF8".into()),
+        "client_encoding" => match encoding_key(value).as_str() {
+            "utf8" | "unicode" => Ok("UTF8".into()),
             _ => Err(Error::Unsupported(format!(
-                "client_encoding {value} is not supported; meshgate speaks UTF8"
+                "client_encoding \"{value}\" is not supported; meshgate speaks UTF8 only \
+                 (set client_encoding to UTF8)"
             ))),
         },
         "datestyle" if !value.to_ascii_uppercase().contains("ISO") => Err(Error::Unsupported(
@@ -209,6 +210,15 @@ fn validate(key: &str, value: &str) -> Result<String> {
         "timezone" => time_zone::canonical(value),
         _ => Ok(value.to_string()),
     }
+}
+
+/// An encoding name as PostgreSQL compares them: without the characters that are not
+/// letters or digits, in lower case (`'utf-8'` with its quotes, `UTF8`, `Utf_8` are one name).
+fn encoding_key(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// The `name=value` pairs of a startup `options` string: `-c name=value`, `-cname=value` or
@@ -340,5 +350,24 @@ mod tests {
         settings.set("extra_float_digits", "3").unwrap();
         assert_eq!(settings.float_digits(), FloatDigits::Shortest);
         assert!(settings.set("extra_float_digits", "-16").is_err());
+    }
+
+    #[test]
+    fn client_encoding_names_compare_as_in_postgresql() {
+        let mut settings = Settings::default();
+        // asyncpg sends the quotes; PostgreSQL ignores them, case and punctuation
+        for name in ["'utf-8'", "UTF8", "utf_8", "Unicode"] {
+            settings.set("client_encoding", name).unwrap();
+            assert_eq!(settings.get("client_encoding").unwrap().1, "UTF8", "{name}");
+        }
+        for name in ["LATIN1", "'win-1252'", "SQL_ASCII", "utf-16"] {
+            let error = settings.set("client_encoding", name).unwrap_err();
+            assert_eq!(error.sqlstate(), "0A000", "{name}");
+            assert!(error.to_string().contains("UTF8"), "{error}");
+        }
+        let startup: HashMap<String, String> =
+            [("client_encoding".to_string(), "'utf-8'".to_string())].into();
+        let settings = Settings::from_startup(&startup).unwrap();
+        assert_eq!(settings.get("client_encoding").unwrap().1, "UTF8");
     }
 }

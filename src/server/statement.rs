@@ -1,6 +1,6 @@
 //! Splitting a query string into statements and recognising the session commands that
-//! clients send (`BEGIN`, `SET`, `SHOW`, `RESET`, `DISCARD ALL`), `COPY ... TO STDOUT` and
-//! the cursor statements; everything else is parsed for DataFusion and planned by the
+//! clients send (`BEGIN`, `SET`, `SHOW`, `RESET`, `DISCARD ALL`, `DEALLOCATE`), `COPY ... TO
+//! STDOUT` and the cursor statements; everything else is parsed for DataFusion and planned by the
 //! engine (as are the queries inside COPY and DECLARE).
 
 use datafusion::error::DataFusionError;
@@ -63,6 +63,8 @@ pub enum Parsed {
     Declare(DeclareSpec, Box<DFStatement>, String),
     /// `FETCH`, `MOVE`, `CLOSE`.
     Cursor(CursorCommand),
+    /// `DEALLOCATE [PREPARE] name`, or `ALL` (`None`).
+    Deallocate(Option<String>),
 }
 
 fn syntax(message: String) -> Error {
@@ -122,6 +124,10 @@ fn push(statements: &mut Vec<Parsed>, text: &str, tokens: &[&TokenWithSpan]) -> 
         }
         _ => {}
     }
+    if word(words.first()).as_deref() == Some("DEALLOCATE") {
+        statements.push(Parsed::Deallocate(deallocate_target(&words[1..])?));
+        return Ok(());
+    }
     if let Some(command) = classify(&words) {
         statements.push(Parsed::Command(command));
         return Ok(());
@@ -133,6 +139,7 @@ fn push(statements: &mut Vec<Parsed>, text: &str, tokens: &[&TokenWithSpan]) -> 
             let statement = if pg_catalog::reads_pg_catalog(&standard) {
                 let mut statement = pg_catalog::compatible(text).unwrap_or(*standard);
                 pg_catalog::regproc_zero(&mut statement);
+                pg_catalog::domain_bases(&mut statement);
                 statement
             } else {
                 let mut statement = *standard;
@@ -158,6 +165,25 @@ fn engine_query(query: Box<ast::Query>) -> Box<DFStatement> {
     Box::new(DFStatement::Statement(Box::new(ast::Statement::Query(
         query,
     ))))
+}
+
+/// What `DEALLOCATE [PREPARE] name | ALL` names (`None`: all); an unquoted name is
+/// lower-cased, as PostgreSQL folds identifiers.
+fn deallocate_target(tokens: &[&Token]) -> Result<Option<String>> {
+    let rest = match word(tokens.first()).as_deref() {
+        Some("PREPARE") => &tokens[1..],
+        _ => tokens,
+    };
+    match rest {
+        [Token::Word(w)] if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("all") => {
+            Ok(None)
+        }
+        [Token::Word(w)] if w.quote_style.is_none() => Ok(Some(w.value.to_lowercase())),
+        [Token::Word(w)] => Ok(Some(w.value.clone())),
+        _ => Err(syntax(
+            "DEALLOCATE takes one statement name or ALL: DEALLOCATE [PREPARE] name | ALL".into(),
+        )),
+    }
 }
 
 /// The upper-cased word of a token, if it is a word.
@@ -352,6 +378,23 @@ mod tests {
             parse("SHOW TABLES").unwrap()[0],
             Parsed::Query(..)
         ));
+    }
+
+    #[test]
+    fn deallocate_forms() {
+        assert_eq!(
+            commands(
+                "DEALLOCATE ALL; deallocate prepare all; DEALLOCATE Stmt1; DEALLOCATE PREPARE \"S2\""
+            ),
+            [
+                "Deallocate(None)",
+                "Deallocate(None)",
+                "Deallocate(Some(\"stmt1\"))",
+                "Deallocate(Some(\"S2\"))"
+            ]
+        );
+        assert_eq!(parse("DEALLOCATE").unwrap_err().sqlstate(), "42601");
+        assert_eq!(parse("DEALLOCATE a b").unwrap_err().sqlstate(), "42601");
     }
 
     #[test]

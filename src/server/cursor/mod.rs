@@ -11,6 +11,7 @@
 //! transaction's COMMIT (a ROLLBACK removes those it declared); `DISCARD ALL` closes all.
 
 pub mod parse;
+pub mod portal;
 
 use std::collections::HashMap;
 use std::pin::Pin;

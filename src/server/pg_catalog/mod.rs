@@ -6,6 +6,7 @@
 //! ([`schema`]), roles ([`roles`]), privileges from the policy ([`privilege`]), and the
 //! rewrites and functions psql's meta-commands need ([`rewrite`], [`functions`]).
 
+mod domain_base;
 mod functions;
 mod json;
 mod privilege;
@@ -45,6 +46,8 @@ use crate::policy::store::PolicyStore;
 use crate::policy::system_table::{system_schema, system_table_function};
 use crate::server::pg_catalog::roles::{GetUserById, SessionRoles};
 use crate::server::pg_catalog::schema::PgCatalog;
+
+pub use domain_base::domain_bases;
 
 /// The rewrites of client catalog queries into forms DataFusion plans; built once.
 static COMPAT: LazyLock<PostgresCompatibilityParser> =
