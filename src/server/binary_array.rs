@@ -125,7 +125,7 @@ mod tests {
         let decoded = decode(&oids, &Type::OID).unwrap();
         assert_eq!(decoded.to_string(), "[1007, 4294967295]");
         let ints = array(23, &[Some(&7i32.to_be_bytes()), None]);
-        assert_eq!(decode(&ints, &Type::INT4).unwrap().to_string(), "[7, NULL]");
+        assert_eq!(decode(&ints, &Type::INT4).unwrap().to_string(), "[7, ]");
         let texts = array(25, &[Some(b"a"), Some("é".as_bytes())]);
         assert_eq!(decode(&texts, &Type::TEXT).unwrap().to_string(), "[a, é]");
         let empty = [0i32, 0, 23]

@@ -125,7 +125,7 @@ impl QueryHandler {
                     }
                     None => {
                         if matches!(command, CursorCommand::Close(None)) {
-                            portal::store(client).map(|store| store.clear_portals());
+                            portal::close_all(client);
                         }
                         cursor::run(&session, &command, None, guard).await
                     }
@@ -248,7 +248,7 @@ impl QueryHandler {
                     return Ok(Outcome::Sent);
                 }
                 if matches!(command, CursorCommand::Close(None)) {
-                    portal::store(client).map(|store| store.clear_portals());
+                    portal::close_all(client);
                 }
                 let format = Some(&portal.result_column_format);
                 let outcome = cursor::run(&session, command, format, guard).await;
@@ -300,10 +300,10 @@ where
     let store = portal::store(client);
     match command {
         Command::Commit | Command::Rollback => {
-            store.map(|store| store.clear_portals());
+            portal::close_all(client);
         }
         Command::DiscardAll => {
-            store.map(|store| store.clear_portals());
+            portal::close_all(client);
             deallocate(session, store, None).await?;
         }
         _ => {}

@@ -32,6 +32,8 @@ pub struct Session {
     /// The names of the prepared statements, for `DEALLOCATE`.
     pub prepared: PreparedNames,
     settings: Arc<Mutex<Settings>>,
+    /// The `TimeZone` setting last made DataFusion's time zone.
+    applied_zone: Mutex<String>,
     _registration: Registration,
 }
 
@@ -62,6 +64,7 @@ impl Session {
             cursors: Cursors::default(),
             prepared: PreparedNames::default(),
             settings: Arc::new(Mutex::new(settings)),
+            applied_zone: Mutex::default(),
             _registration: registration,
         }
     }
@@ -80,6 +83,10 @@ impl Session {
     /// `now()` and `timestamptz` without an offset use it, as `SET datafusion.execution.time_zone`
     /// does.
     pub fn use_time_zone(&self, zone: &str) -> Result<(), Error> {
+        *self
+            .applied_zone
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = zone.to_string();
         let engine_zone = time_zone::engine_zone(zone);
         let state = self.ctx.state_ref();
         let mut state = state.write();
@@ -102,8 +109,18 @@ impl Session {
 
     /// Applies the settings the engine must know of (`TimeZone`) after a statement that
     /// may have changed them in SQL (`set_config`).
+    /// Applies the `TimeZone` setting if it changed since it was last applied, so a
+    /// `SET datafusion.execution.time_zone` stays until the next change of `TimeZone`.
     pub fn apply_settings(&self) -> Result<(), Error> {
         let zone = self.settings().get("TimeZone")?.1;
+        let applied = self
+            .applied_zone
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if zone == applied {
+            return Ok(());
+        }
         self.use_time_zone(&zone)
     }
 

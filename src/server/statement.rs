@@ -236,7 +236,10 @@ fn classify_set(tokens: &[&Token]) -> Option<Command> {
     match (word(rest.first()).as_deref(), word(rest.get(1)).as_deref()) {
         (Some("TRANSACTION" | "CHARACTERISTICS"), _) => return Some(Command::SetIgnored),
         (Some("TIME"), Some("ZONE")) => {
-            return Some(Command::Set("timezone".into(), set_value(&rest[2..])));
+            return Some(Command::Set(
+                "timezone".into(),
+                set_value(&rest[2..], false),
+            ));
         }
         _ => {}
     }
@@ -247,7 +250,9 @@ fn classify_set(tokens: &[&Token]) -> Option<Command> {
     if name.contains('.') {
         return None; // `datafusion.*` options: the engine's own SET
     }
-    Some(Command::Set(name, set_value(&rest[split + 1..])))
+    // a list of names keeps its quoted names quoted, as PostgreSQL shows them
+    let quoted = name.eq_ignore_ascii_case("search_path");
+    Some(Command::Set(name, set_value(&rest[split + 1..], quoted)))
 }
 
 /// A setting name: its words joined by spaces, dotted parts by dots.
@@ -269,7 +274,8 @@ fn setting_name(tokens: &[&Token]) -> String {
 }
 
 /// A setting value: quoted strings unquoted, lists joined by ", "; `DEFAULT` is `None`.
-fn set_value(tokens: &[&Token]) -> Option<String> {
+/// With `quoted`, double-quoted names keep their quotes (`"$user", public`).
+fn set_value(tokens: &[&Token], quoted: bool) -> Option<String> {
     if tokens.len() == 1 && word(tokens.first()).as_deref() == Some("DEFAULT") {
         return None;
     }
@@ -277,6 +283,9 @@ fn set_value(tokens: &[&Token]) -> Option<String> {
     for token in tokens {
         match token {
             Token::SingleQuotedString(s) => value.push_str(s),
+            Token::Word(w) if quoted && w.quote_style == Some('"') => {
+                value.push_str(&format!("\"{}\"", w.value.replace('"', "\"\"")));
+            }
             Token::Word(w) => value.push_str(&w.value),
             Token::Comma => value.push_str(", "),
             other => value.push_str(&other.to_string()),
@@ -338,9 +347,9 @@ mod tests {
     #[test]
     fn recognises_session_commands() {
         assert_eq!(
-            commands("SET search_path TO sales, public; SET TIME ZONE 'UTC'; SET x = DEFAULT"),
+            commands("SET search_path TO sales, \"$user\"; SET TIME ZONE 'UTC'; SET x = DEFAULT"),
             [
-                "Set(\"search_path\", Some(\"sales, public\"))",
+                "Set(\"search_path\", Some(\"sales, \\\"$user\\\"\"))",
                 "Set(\"timezone\", Some(\"UTC\"))",
                 "Set(\"x\", None)"
             ]

@@ -3,6 +3,9 @@
 //! tokio-postgres connection per file and user). Both render cells in PostgreSQL's text
 //! form, so one expected output serves both.
 //!
+//! Records marked `onlyif wire` run only over the wire (session commands of the wire front
+//! end), `onlyif in_process` only in process.
+//!
 //! `cargo test --test slt` runs every file; `cargo test --test slt -- FILTER` runs the files
 //! whose path contains FILTER; `-- --complete` rewrites the expected output in place (from
 //! the in-process run; it also turns `statement error (SQLSTATE)` checks into message
@@ -63,13 +66,16 @@ fn principals_for(file: &str, config: &Config) -> Vec<(&'static str, Principal)>
         .collect()
 }
 
-/// Runs (or with `complete`, rewrites) `file` with connections made by `connect`.
-async fn run_file<D, M>(file: &Path, connect: M, complete: bool) -> Result<(), String>
+/// Runs (or with `complete`, rewrites) `file` with connections made by `connect`. `path` is
+/// `in_process` or `wire`, a label for `onlyif wire` records: session commands (`SET
+/// search_path`, `DEALLOCATE`, `set_config`) belong to the wire front end's session.
+async fn run_file<D, M>(file: &Path, connect: M, complete: bool, path: &str) -> Result<(), String>
 where
     D: AsyncDB<ColumnType = sqllogictest::DefaultColumnType> + 'static,
     M: MakeConnection<Conn = D>,
 {
     let mut runner = Runner::new(connect);
+    runner.add_label(path);
     if complete {
         runner
             .update_test_file(
@@ -160,7 +166,7 @@ async fn main() {
                     })
                 }
             };
-            let result = run_file(file, in_process, complete).await;
+            let result = run_file(file, in_process, complete, "in_process").await;
             report(
                 format!("{name} as {engine_name}"),
                 result,
@@ -181,7 +187,7 @@ async fn main() {
                     })
                 }
             };
-            let result = run_file(file, over_wire, false).await;
+            let result = run_file(file, over_wire, false, "wire").await;
             let label = format!("{name} as {} over pgwire", wire_user(engine_name));
             report(label, result, &mut passed, &mut failed);
         }

@@ -36,6 +36,16 @@ where
         .downcast_ref::<MemPortalStore<Prepared>>()
 }
 
+/// Closes every portal (`CLOSE ALL`, the end of a transaction, `DISCARD ALL`).
+pub fn close_all<C: ClientPortalStore>(client: &C)
+where
+    C::PortalStore: PortalStore,
+{
+    if let Some(store) = store(client) {
+        store.clear_portals();
+    }
+}
+
 /// The named portal `name`, if Bind made one (the unnamed portal is not reachable by name).
 pub fn find<C: ClientPortalStore>(client: &C, name: &str) -> Option<Arc<Portal<Prepared>>>
 where

@@ -141,7 +141,7 @@ mod tests {
         assert_eq!(
             rewrite(ASYNCPG_BASETYPE),
             "SELECT t.oid, (CASE WHEN t.typtype = 'd' THEN (SELECT max(t2.typbasetype) FROM \
-             pg_catalog.pg_type AS t2 WHERE t2.oid = t.oid) ELSE NULL END) AS basetype FROM \
+             pg_catalog.pg_type t2 WHERE t2.oid = t.oid) ELSE NULL END) AS basetype FROM \
              pg_catalog.pg_type AS t"
         );
     }
