@@ -19,6 +19,7 @@ use pgwire::api::Type;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::messages::data::DataRow;
 
+use crate::engine::pg_types::column_name;
 use crate::error::{Error, Result};
 use crate::server::numeric;
 use crate::server::text::{
@@ -196,7 +197,7 @@ pub fn columns(
         .iter()
         .enumerate()
         .map(|(i, field)| PgColumn {
-            name: field.name().clone(),
+            name: column_name(field).to_string(),
             kind: Kind::of(field.data_type()),
             format: format(i),
             style: style.clone(),

@@ -12,6 +12,7 @@
 
 mod arithmetic;
 mod casts;
+mod column_names;
 mod datetime;
 mod literals;
 mod numeric_division;
@@ -24,6 +25,7 @@ use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder};
 
 pub use casts::PgCasts;
+pub use column_names::{COLUMN_NAME_KEY, StandIns, column_name, name_columns, restore};
 pub use text_input::datetime_text;
 
 use crate::engine::pg_types::arithmetic::CheckedInteger;
