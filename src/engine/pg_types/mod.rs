@@ -14,6 +14,7 @@ mod arithmetic;
 mod casts;
 mod column_names;
 mod datetime;
+mod interval;
 mod literals;
 mod numeric_division;
 mod text_input;
@@ -26,6 +27,7 @@ use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Log
 
 pub use casts::PgCasts;
 pub use column_names::{COLUMN_NAME_KEY, StandIns, column_name, name_columns, restore};
+pub use interval::{interval_parts, interval_text};
 pub use text_input::datetime_text;
 
 use crate::engine::pg_types::arithmetic::CheckedInteger;
