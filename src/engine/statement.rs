@@ -12,6 +12,7 @@ use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast;
 
 use crate::engine::audited::{CursorAudit, PendingAudit};
+use crate::engine::pg_types;
 use crate::error::{Error, Result};
 use crate::policy::audit::AuditLog;
 use crate::policy::rewrite::product_tables;
@@ -115,7 +116,7 @@ async fn plan_checked(
     if !principal.is_admin() {
         check_describe(&statement, &session.store, principal)?;
     }
-    let plan = ctx.state().statement_to_plan(statement).await?;
+    let plan = pg_types::retype(ctx.state().statement_to_plan(statement).await?)?;
     check_read_only(&plan)?;
     if !principal.is_admin() {
         check_settings(&plan)?;
