@@ -108,13 +108,14 @@ pub fn compatible(sql: &str) -> Option<Statement> {
             let statement = statements.first_mut()?;
             let named = rewrite::before_compat(statement);
             let expanded = expandarray::rewrite(statement);
-            (regcast::rewrite(statement) | named | expanded).then(|| statement.to_string())
+            (regcast::before_compat(statement) | named | expanded).then(|| statement.to_string())
         });
     let mut statements = COMPAT.parse(named.as_deref().unwrap_or(sql)).ok()?;
     if statements.len() != 1 {
         return None;
     }
     let mut statement = statements.remove(0);
+    regcast::after_compat(&mut statement);
     rewrite::inline_functions(&mut statement);
     Some(statement)
 }

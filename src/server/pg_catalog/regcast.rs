@@ -15,7 +15,9 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    CastKind, DataType, Expr, Query, SelectItem, SetExpr, Statement, Value, VisitMut, VisitorMut,
+    CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
+    LambdaFunction, LambdaFunctionParameter, LambdaSyntax, OneOrManyWithParens, Query, SelectItem,
+    SetExpr, Statement, Value, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -84,35 +86,67 @@ fn is_text_type(data_type: &DataType) -> bool {
     ) || data_type.to_string().eq_ignore_ascii_case("name")
 }
 
-/// Rewrites the oid alias casts of `statement`; whether anything changed.
-pub fn rewrite(statement: &mut Statement) -> bool {
-    let mut visitor = RegCasts(false);
+/// Rewrites the casts of names (`'pg_catalog.array_in'::regproc`,
+/// `'sales.orders'::regclass::text`), which must run before the compatibility parser turns
+/// name casts into oid lookups; whether anything changed.
+pub fn before_compat(statement: &mut Statement) -> bool {
+    let mut visitor = RegCasts {
+        changed: false,
+        literals: true,
+    };
     let _ = statement.visit(&mut visitor);
-    visitor.0
+    visitor.changed
 }
 
-struct RegCasts(bool);
+/// Rewrites the shown casts of oids (`prorettype::regtype::text`), after the compatibility
+/// parser (whose replacements of known client queries match the text as the client sent it).
+pub fn after_compat(statement: &mut Statement) {
+    let mut visitor = RegCasts {
+        changed: false,
+        literals: false,
+    };
+    let _ = statement.visit(&mut visitor);
+}
+
+struct RegCasts {
+    changed: bool,
+    /// Rewrite casts of names (before the compatibility parser), else casts of oids.
+    literals: bool,
+}
 
 impl VisitorMut for RegCasts {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        // DataFusion finds `ORDER BY c.oid` ambiguous beside an output column named `oid`
+        let ordered = query.order_by.is_some();
         if let SetExpr::Select(select) = query.body.as_mut() {
             for item in &mut select.projection {
+                let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) = item
+                else {
+                    continue;
+                };
+                if inner_literal(expr) != self.literals {
+                    continue;
+                }
+                self.changed |=
+                    matches!(expr, Expr::Cast { data_type, .. } if Alias::of(data_type).is_some());
                 if let SelectItem::UnnamedExpr(expr) = item {
-                    // keep PostgreSQL's column name: the type's name (`regtype`)
+                    // keep PostgreSQL's column name: the column's or the type's (`regtype`)
                     if let Some((named, alias)) = shown_name(expr) {
+                        if ordered {
+                            *expr = named;
+                            continue;
+                        }
                         *item = SelectItem::ExprWithAlias {
                             expr: named,
-                            alias: datafusion::sql::sqlparser::ast::Ident::with_quote('"', alias),
+                            alias: Ident::with_quote('"', alias),
                         };
-                        self.0 = true;
                     }
                 } else if let SelectItem::ExprWithAlias { expr, .. } = item
                     && let Some((named, _)) = shown_name(expr)
                 {
                     *expr = named;
-                    self.0 = true;
                 }
             }
         }
@@ -127,18 +161,20 @@ impl VisitorMut for RegCasts {
         } = expr
         {
             if is_text_type(data_type)
+                && inner_literal(operand) == self.literals
                 && let Some(named) = name_of_cast(operand)
             {
                 **operand = named;
-                self.0 = true;
-            } else if let (Some((Alias::Proc, false)), Some(name)) =
-                (Alias::of(data_type), string_literal(operand))
+                self.changed = true;
+            } else if self.literals
+                && let (Some((Alias::Proc, false)), Some(name)) =
+                    (Alias::of(data_type), string_literal(operand))
                 && !name.chars().all(|c| c.is_ascii_digit())
             {
                 let unqualified = name.rsplit('.').next().unwrap_or(&name);
                 let unqualified = unqualified.split('(').next().unwrap_or(unqualified);
                 *expr = Expr::Value(Value::SingleQuotedString(unqualified.trim().into()).into());
-                self.0 = true;
+                self.changed = true;
             }
         }
         ControlFlow::Continue(())
@@ -190,15 +226,38 @@ fn name_of_cast(expr: &Expr) -> Option<Expr> {
         return parse_expr(&alias.name_sql(&oid));
     }
     let operand = operand.to_string();
-    let sql = match array {
-        true => format!(
-            "array_transform({}(({operand})), mesh_elem__ -> {})",
-            super::expandarray::OIDS,
-            alias.name_sql("mesh_elem__")
-        ),
-        false => alias.name_sql(&operand),
-    };
-    parse_expr(&sql)
+    if !array {
+        return parse_expr(&alias.name_sql(&operand));
+    }
+    // `x -> e` parses as the JSON operator, so the lambda is built
+    let oids = parse_expr(&format!("{}(({operand}))", super::expandarray::OIDS))?;
+    let lambda = Expr::Lambda(LambdaFunction {
+        params: OneOrManyWithParens::One(LambdaFunctionParameter {
+            name: Ident::new(ELEMENT),
+            data_type: None,
+        }),
+        body: Box::new(parse_expr(&alias.name_sql(ELEMENT))?),
+        syntax: LambdaSyntax::Arrow,
+    });
+    parse_expr("array_transform(NULL, NULL)").map(|mut call| {
+        if let Expr::Function(function) = &mut call
+            && let FunctionArguments::List(list) = &mut function.args
+        {
+            list.args = [oids, lambda]
+                .into_iter()
+                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+                .collect();
+        }
+        call
+    })
+}
+
+/// The lambda parameter of an array cast.
+const ELEMENT: &str = "mesh_elem__";
+
+/// Whether `expr` is a cast of a string literal (a name).
+fn inner_literal(expr: &Expr) -> bool {
+    matches!(expr, Expr::Cast { expr, .. } if string_literal(expr).is_some())
 }
 
 fn string_literal(expr: &Expr) -> Option<String> {
@@ -227,7 +286,8 @@ mod tests {
         let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
             .unwrap()
             .remove(0);
-        rewrite(&mut statement);
+        before_compat(&mut statement);
+        after_compat(&mut statement);
         statement.to_string()
     }
 
