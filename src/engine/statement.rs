@@ -110,13 +110,15 @@ async fn plan_governed(
 async fn plan_checked(
     ctx: &SessionContext,
     session: &SessionParts,
-    statement: DfStatement,
+    mut statement: DfStatement,
 ) -> Result<LogicalPlan> {
     let principal = &session.principal;
     if !principal.is_admin() {
         check_describe(&statement, &session.store, principal)?;
     }
+    let stand_ins = pg_types::name_columns(&mut statement);
     let plan = pg_types::retype(ctx.state().statement_to_plan(statement).await?)?;
+    let plan = pg_types::restore(plan, &stand_ins)?;
     check_read_only(&plan)?;
     if !principal.is_admin() {
         check_settings(&plan)?;
