@@ -256,8 +256,9 @@ pub struct SchemaObject {
     pub id: Ignored,
     /// Standard, not interpreted.
     pub data_granularity_description: Ignored,
-    /// Standard, not interpreted.
-    pub relationships: Ignored,
+    /// Foreign keys from this table ([`crate::catalog::keys`]).
+    #[serde(default)]
+    pub relationships: Vec<Relationship>,
     /// Standard, not interpreted.
     pub quality: Ignored,
     /// Standard, not interpreted.
@@ -293,7 +294,7 @@ pub struct Property {
     pub business_name: Option<String>,
     /// Standard, not interpreted.
     pub id: Ignored,
-    /// Standard, not interpreted.
+    /// Position in a composite primary key (1, 2, ...), checked by [`crate::catalog::keys`].
     pub primary_key_position: Ignored,
     /// Standard, not interpreted.
     pub logical_type_options: Ignored,
@@ -317,8 +318,9 @@ pub struct Property {
     pub examples: Ignored,
     /// Standard, not interpreted.
     pub critical_data_element: Ignored,
-    /// Standard, not interpreted.
-    pub relationships: Ignored,
+    /// Foreign keys from this column ([`crate::catalog::keys`]).
+    #[serde(default)]
+    pub relationships: Vec<Relationship>,
     /// Standard, not interpreted.
     pub quality: Ignored,
     /// Standard, not interpreted.
@@ -329,6 +331,22 @@ pub struct Property {
     pub items: Ignored,
     /// Standard, not interpreted.
     pub properties: Ignored,
+}
+
+/// One ODCS v3.1 `relationships[]` entry: a foreign key. `from` and `to` are a reference
+/// or a list of them, checked by [`crate::catalog::keys`] (which names the field of a bad one).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Relationship {
+    /// `foreignKey`, the only type ODCS v3.1 defines (the default).
+    #[serde(rename = "type")]
+    pub kind: Option<serde_yaml_ng::Value>,
+    /// The referencing columns (schema-level relationships only).
+    pub from: Option<serde_yaml_ng::Value>,
+    /// The referenced columns.
+    pub to: Option<serde_yaml_ng::Value>,
+    /// Standard, not interpreted.
+    pub custom_properties: Ignored,
 }
 
 /// One `servers[]` entry.

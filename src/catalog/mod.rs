@@ -3,6 +3,7 @@
 mod assignments;
 mod bounds;
 pub mod confine;
+pub mod keys;
 pub mod loader;
 pub mod location;
 pub mod manifest;

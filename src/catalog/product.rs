@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::catalog::keys::TableKeys;
 use crate::catalog::manifest::{CustomProperty, Role};
 
 /// A data product: one ODCS contract, one or more tables, one storage location.
@@ -136,6 +137,8 @@ pub struct TableSpec {
     pub location: String,
     /// Declared columns; empty means "expose the storage schema".
     pub columns: Vec<ColumnSpec>,
+    /// Primary key and foreign keys.
+    pub keys: TableKeys,
 }
 
 /// One declared column.

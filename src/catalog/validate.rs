@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::catalog::confine::{check_store, resolve_local};
+use crate::catalog::keys::table_keys;
 use crate::catalog::manifest::{Contract, Property, SchemaObject, Server, Team};
 use crate::catalog::{
     ColumnSpec, Domain, Format, LogicalType, Product, ServerKind, StorageSpec, TableSpec,
@@ -91,7 +92,7 @@ pub fn validate_contract(file: &Path, contract: Contract, domain: &Domain) -> Re
             let located = location.replace(MODEL_PLACEHOLDER, model);
             let located = table_location(domain, storage.kind, &located)
                 .map_err(|why| fail(&field, table_message(&contract, i, why)))?;
-            validate_table(i, object, located, &fail)
+            validate_table(file, i, object, located, &fail)
         })
         .collect::<Result<Vec<_>>>()?;
     let name = contract.name.clone().unwrap_or_else(|| file_stem(file));
@@ -234,6 +235,7 @@ fn table_message(contract: &Contract, index: usize, why: String) -> String {
 }
 
 fn validate_table(
+    file: &Path,
     index: usize,
     object: &SchemaObject,
     location: String,
@@ -254,12 +256,14 @@ fn validate_table(
         .enumerate()
         .map(|(i, property)| validate_column(index, i, property, fail))
         .collect::<Result<Vec<_>>>()?;
+    let keys = table_keys(file, index, object).map_err(|(field, message)| fail(&field, message))?;
     Ok(TableSpec {
         name: object.name.clone(),
         description: object.description.clone(),
         tags: object.tags.clone(),
         location,
         columns,
+        keys,
     })
 }
 

@@ -196,6 +196,7 @@ mod tests {
             tags: vec![],
             location: "/data/".into(),
             columns: vec![column("c_custkey", &[]), column("c_phone", &["pii"])],
+            keys: Default::default(),
         }
     }
 

@@ -23,6 +23,7 @@ use pgwire::messages::data::DataRow;
 use crate::engine::pg_types::{column_name, interval_parts, interval_text};
 use crate::error::{Error, Result};
 use crate::server::numeric;
+use crate::server::pg_catalog::typmod;
 use crate::server::text::{
     FloatDigits, NULL_CELL, Text, array_element_text, date_text, decimal_text, float4_text,
     float8_text, int_text, time_text, timestamp_text, timestamptz_text,
@@ -181,6 +182,8 @@ pub struct TextStyle {
 pub struct PgColumn {
     name: String,
     kind: Kind,
+    /// `pg_attribute.atttypmod` of the column's type (precision and scale of a numeric).
+    typmod: i32,
     format: FieldFormat,
     style: TextStyle,
 }
@@ -205,6 +208,7 @@ pub fn columns(
         .map(|(i, field)| PgColumn {
             name: column_name(field).to_string(),
             kind: Kind::of(field.data_type()),
+            typmod: typmod(field.data_type()),
             format: format(i),
             style: style.clone(),
         })
@@ -215,7 +219,10 @@ pub fn columns(
 pub fn field_infos(columns: &[PgColumn]) -> Vec<FieldInfo> {
     columns
         .iter()
-        .map(|c| FieldInfo::new(c.name.clone(), None, None, c.kind.pg_type(), c.format))
+        .map(|c| {
+            FieldInfo::new(c.name.clone(), None, None, c.kind.pg_type(), c.format)
+                .with_type_modifier(c.typmod)
+        })
         .collect()
 }
 

@@ -12,6 +12,7 @@ use crate::server::time_zone;
 /// case map here; the display name is what `SHOW` reports as the column name.
 const KNOWN: &[(&str, &str, &str)] = &[
     ("application_name", "application_name", ""),
+    ("block_size", "block_size", "8192"),
     ("bytea_output", "bytea_output", "hex"),
     ("client_encoding", "client_encoding", "UTF8"),
     ("client_min_messages", "client_min_messages", "notice"),
@@ -35,6 +36,8 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ("integer_datetimes", "integer_datetimes", "on"),
     ("intervalstyle", "IntervalStyle", "postgres"),
     ("lock_timeout", "lock_timeout", "0"),
+    ("max_identifier_length", "max_identifier_length", "63"),
+    ("max_index_keys", "max_index_keys", "32"),
     ("search_path", "search_path", "public"),
     ("server_encoding", "server_encoding", "UTF8"),
     ("server_version", "server_version", "17.0"),
@@ -56,12 +59,23 @@ const KNOWN: &[(&str, &str, &str)] = &[
 
 /// Settings that clients may read but not change.
 const READ_ONLY: &[&str] = &[
+    "block_size",
     "integer_datetimes",
+    "max_identifier_length",
+    "max_index_keys",
     "server_encoding",
     "server_version",
     "server_version_num",
     "standard_conforming_strings",
 ];
+
+/// The settings no session can change, with their values (what `pg_settings` lists).
+pub fn read_only() -> impl Iterator<Item = (&'static str, &'static str)> {
+    KNOWN
+        .iter()
+        .filter(|(key, _, _)| READ_ONLY.contains(key))
+        .map(|(key, _, value)| (*key, *value))
+}
 
 /// Settings PostgreSQL reports to the client (ParameterStatus) when they change.
 pub const REPORTED: &[&str] = &[

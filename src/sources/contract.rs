@@ -212,6 +212,7 @@ mod tests {
             tags: vec![],
             location: "/tmp/t/".to_string(),
             columns,
+            keys: Default::default(),
         }
     }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles and runs tests/clients/jdbc/MeshJdbc.java with pgjdbc (Debian
+# Compiles and runs tests/clients/jdbc/MeshJdbc.java (and MetaData.java) with pgjdbc (Debian
 # libpostgresql-jdbc-java) against a running meshgate (MESHGATE_HOST/MESHGATE_PORT).
 #   cargo run -- serve &   tests/clients/jdbc.sh
 set -euo pipefail
@@ -7,5 +7,5 @@ JAR="${PGJDBC_JAR:-/usr/share/java/postgresql.jar}"
 [[ -f "$JAR" ]] || { echo "FAIL: $JAR is missing: apt-get install libpostgresql-jdbc-java" >&2; exit 1; }
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-javac -d "$OUT" -cp "$JAR" "$(dirname "$0")/jdbc/MeshJdbc.java"
+javac -d "$OUT" -cp "$JAR" "$(dirname "$0")"/jdbc/*.java
 java -cp "$OUT:$JAR" MeshJdbc

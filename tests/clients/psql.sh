@@ -24,7 +24,7 @@ done
 echo "ok  \\dn lists the domains"
 
 columns=$(psql_mesh -A -t -c '\d sales.orders')
-grep -q '^o_totalprice|numeric|' <<<"$columns" || fail "\\d sales.orders: $columns"
+grep -q '^o_totalprice|numeric(15,2)|' <<<"$columns" || fail "\\d sales.orders: $columns"
 echo "ok  \\d sales.orders describes the columns"
 
 databases=$(psql_mesh -A -t -c '\l')
@@ -35,7 +35,7 @@ echo "ok  \\l lists database mesh, owned by meshgate, and no other"
 described=$(psql_mesh -A -t -c '\d+ sales.orders')
 grep -q '^o_orderkey|bigint|.*|Order number. Referenced by sales.lineitem.l_orderkey.$' <<<"$described" \
   || fail "\\d+ sales.orders shows no column description: $described"
-grep -q '^o_totalprice|numeric|.*|Total amount invoiced' <<<"$described" || fail "$described"
+grep -q '^o_totalprice|numeric(15,2)|.*|Total amount invoiced' <<<"$described" || fail "$described"
 echo "ok  \\d+ sales.orders shows the contract's column descriptions"
 
 comments=$(psql_mesh -A -t -c '\dt+ sales.*')

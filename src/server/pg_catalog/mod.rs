@@ -6,13 +6,21 @@
 //! ([`schema`]), roles ([`roles`]), privileges from the policy ([`privilege`]), and the
 //! rewrites and functions psql's meta-commands need ([`rewrite`], [`functions`]).
 
+mod arrays;
 mod domain_base;
+mod expandarray;
+mod format_type;
 mod functions;
 mod json;
+mod pg_settings;
 mod privilege;
+mod regcast;
+mod retyped;
 mod rewrite;
 mod roles;
 mod schema;
+
+pub use format_type::typmod;
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -34,8 +42,8 @@ use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::generate_series_arg_coercion::CoerceIntArgsToBigInt;
 use datafusion_pg_catalog::pg_catalog::oid_type_planner::PgOidTypePlanner;
 use datafusion_pg_catalog::pg_catalog::{
-    self as pg, PgCatalogSchemaProvider, PgCatalogStaticTables, array_bounds_udf, format_type,
-    pg_get_expr_udf, quote_ident_udf,
+    self as pg, PgCatalogSchemaProvider, PgCatalogStaticTables, array_bounds_udf, pg_get_expr_udf,
+    quote_ident_udf,
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
@@ -101,13 +109,16 @@ pub fn compatible(sql: &str) -> Option<Statement> {
         .ok()
         .and_then(|mut statements| {
             let statement = statements.first_mut()?;
-            rewrite::before_compat(statement).then(|| statement.to_string())
+            let named = rewrite::before_compat(statement);
+            let expanded = expandarray::rewrite(statement);
+            (regcast::before_compat(statement) | named | expanded).then(|| statement.to_string())
         });
     let mut statements = COMPAT.parse(named.as_deref().unwrap_or(sql)).ok()?;
     if statements.len() != 1 {
         return None;
     }
     let mut statement = statements.remove(0);
+    regcast::after_compat(&mut statement);
     rewrite::inline_functions(&mut statement);
     Some(statement)
 }
@@ -191,7 +202,9 @@ pub fn install(ctx: &SessionContext, principal: &Arc<Principal>) -> Result<()> {
         pg::create_current_schemas_udf(),
         GetUserById::udf(roles),
         pg::create_pg_table_is_visible(),
-        format_type::create_format_type_udf(),
+        format_type::format_type_udf(Arc::new(format_type::TypeNames::new(
+            &static_tables.pg_type,
+        )?)),
         pg_get_expr_udf::create_pg_get_expr_udf(),
         pg::create_pg_get_partkeydef_udf(),
         pg::create_pg_relation_is_publishable_udf(),
@@ -210,6 +223,7 @@ pub fn install(ctx: &SessionContext, principal: &Arc<Principal>) -> Result<()> {
     ]
     .into_iter()
     .chain(privilege::functions(principal, &policy))
+    .chain(expandarray::functions())
     .chain(functions::functions(&static_tables.pg_type)?)
     {
         ctx.register_udf(udf);

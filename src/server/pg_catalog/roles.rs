@@ -69,6 +69,15 @@ impl SessionRoles {
         SessionRoles { roles }
     }
 
+    /// The session user's name.
+    pub fn user_name(&self) -> String {
+        self.roles
+            .iter()
+            .find(|r| r.oid == SESSION_USER_OID)
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    }
+
     /// The name of the role with `oid`, or PostgreSQL's `unknown (OID=n)`; the crate's
     /// `pg_class` reports owner 0 for every relation, which is read as the owner.
     fn name_of(&self, oid: i64) -> String {
@@ -145,7 +154,7 @@ fn text_array() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
 }
 
-fn mem_table(columns: Vec<(&str, ArrayRef)>) -> DfResult<Arc<dyn TableProvider>> {
+pub(super) fn mem_table(columns: Vec<(&str, ArrayRef)>) -> DfResult<Arc<dyn TableProvider>> {
     let fields: Vec<Field> = columns
         .iter()
         .map(|(name, array)| Field::new(*name, array.data_type().clone(), true))

@@ -21,7 +21,9 @@ use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
 
 use crate::engine::CATALOG_NAME;
-use crate::server::pg_catalog::roles::{OWNER_OID, SessionRoles};
+use crate::server::pg_catalog::pg_settings::pg_settings;
+use crate::server::pg_catalog::retyped::Retyped;
+use crate::server::pg_catalog::roles::{OWNER_NAME, OWNER_OID, SessionRoles};
 
 /// Comments of domains (schemas), product tables and their columns, from the contracts as
 /// the `mesh` system views show them, keyed by the oids the session's catalog assigns.
@@ -83,11 +85,22 @@ impl SchemaProvider for PgCatalog {
                 static_rows: self.static_tables.pg_description.data().to_vec(),
                 schema: self.static_tables.pg_description.schema(),
             })))),
-            "pg_class" => Ok(self
-                .inner
-                .table(name)
-                .await?
-                .map(|inner| Arc::new(Computed(Patched::pg_class(inner))) as _)),
+            "pg_class" => Ok(self.inner.table(name).await?.map(|inner| {
+                Arc::new(Computed(Patched::pg_class(inner, &self.roles.user_name()))) as _
+            })),
+            "pg_settings" => pg_settings().map(Some),
+            "pg_proc" | "pg_index" | "pg_constraint" | "pg_attribute" => {
+                let table = name.to_ascii_lowercase();
+                match self.inner.table(&table).await? {
+                    Some(inner) => Ok(Some(Arc::new(Computed(Retyped::new(
+                        &table,
+                        inner,
+                        Arc::clone(&self.inner),
+                        acl(&self.roles.user_name()),
+                    )?)))),
+                    None => Ok(None),
+                }
+            }
             "pg_namespace" => Ok(self
                 .inner
                 .table(name)
@@ -109,13 +122,16 @@ impl SchemaProvider for PgCatalog {
 
 /// A catalog table whose rows are computed when it is scanned.
 #[async_trait]
-trait Compute: std::fmt::Debug + Send + Sync {
+pub(super) trait Compute: std::fmt::Debug + Send + Sync {
+    /// The table's columns.
     fn schema(&self) -> SchemaRef;
+    /// The table's rows for the session `state`.
     async fn rows(&self, state: &dyn Session) -> DfResult<Vec<RecordBatch>>;
 }
 
+/// A [`Compute`] as a table.
 #[derive(Debug)]
-struct Computed<T>(T);
+pub(super) struct Computed<T>(pub(super) T);
 
 #[async_trait]
 impl<T: Compute + 'static> TableProvider for Computed<T> {
@@ -237,16 +253,22 @@ impl Patched {
     }
 
     /// `pg_class` with `reloptions` (psql's `\d+` reads it), every relation owned by the
-    /// `meshgate` role instead of the crate's oid 0, and the system catalogs under their
+    /// `meshgate` role instead of the crate's oid 0, the system catalogs under their
     /// PostgreSQL oids, which the crate's static rows (`pg_description.classoid`) and clients
-    /// (`'pg_class'::regclass`, `classoid = 1259`) use.
-    fn pg_class(inner: Arc<dyn TableProvider>) -> Self {
+    /// (`'pg_class'::regclass`, `classoid = 1259`) use, and `relacl` saying what is true of
+    /// every relation the session sees: its owner and `user` may read it (`SELECT`, `r`),
+    /// nobody may change it.
+    fn pg_class(inner: Arc<dyn TableProvider>, user: &str) -> Self {
         let owner = ScalarValue::Int32(Some(OWNER_OID));
         Patched {
             system_oids: true,
             ..Patched::new(
                 inner,
-                vec![("relowner", owner), ("reloptions", null_text_array())],
+                vec![
+                    ("relowner", owner),
+                    ("reloptions", null_text_array()),
+                    ("relacl", acl(user)),
+                ],
             )
         }
     }
@@ -254,6 +276,29 @@ impl Patched {
     /// `pg_namespace` with `nspacl` as the array it is in PostgreSQL.
     fn pg_namespace(inner: Arc<dyn TableProvider>) -> Self {
         Patched::new(inner, vec![("nspacl", null_text_array())])
+    }
+}
+
+/// The privileges on every relation and column the session sees (`aclitem[]`): its owner
+/// and `user` may read it, nobody may change it.
+fn acl(user: &str) -> ScalarValue {
+    ScalarValue::List(ScalarValue::new_list_nullable(
+        &[
+            ScalarValue::Utf8(Some(format!("{OWNER_NAME}=r/{OWNER_NAME}"))),
+            ScalarValue::Utf8(Some(format!("{}=r/{OWNER_NAME}", acl_name(user)))),
+        ],
+        &DataType::Utf8,
+    ))
+}
+
+/// A role name as an `aclitem` writes it: double-quoted unless it is plain.
+fn acl_name(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    match plain {
+        true => name.to_string(),
+        false => format!("\"{}\"", name.replace('"', "\"\"")),
     }
 }
 

@@ -1,6 +1,7 @@
 // Drives pgjdbc (Debian libpostgresql-jdbc-java) against a running meshgate as analyst:
-// DatabaseMetaData.getSchemas/getTables/getColumns (with the contracts' comments) and a
-// PreparedStatement with int, text and date parameters checked against a second query.
+// DatabaseMetaData.getSchemas/getTables/getColumns (with the contracts' comments), the rest
+// of the DatabaseMetaData surface that DBeaver, Metabase and Tableau browse with (MetaData.java),
+// and a PreparedStatement with int, text and date parameters checked against a second query.
 // Run through tests/clients/jdbc.sh.
 
 import java.sql.Connection;
@@ -15,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 public class MeshJdbc {
-    static void check(boolean condition, String message) {
+    public static void check(boolean condition, String message) {
         if (!condition) {
             System.err.println("FAIL: " + message);
             System.exit(1);
@@ -81,6 +82,8 @@ public class MeshJdbc {
             check("int8".equals(keyType), "o_orderkey TYPE_NAME " + keyType);
             check("Order number. Referenced by sales.lineitem.l_orderkey.".equals(keyRemark),
                 "getColumns REMARKS of o_orderkey: " + keyRemark);
+
+            MetaData.checkAll(conn);
 
             long total = count(conn, "SELECT count(*) FROM sales.orders");
             String sql = "SELECT count(*), min(o_orderkey) FROM sales.orders o "
