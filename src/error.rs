@@ -156,6 +156,10 @@ pub enum Error {
     /// A cursor that was never declared or is already closed.
     #[error("cursor \"{0}\" does not exist")]
     UnknownCursor(String),
+
+    /// A value outside its type's range (`integer out of range`, a numeric overflow).
+    #[error("{0}")]
+    OutOfRange(String),
 }
 
 impl Error {
@@ -195,6 +199,7 @@ impl Error {
             Error::InvalidColumnReference(_) => "42P10",
             Error::DuplicateCursor(_) => "42P03",
             Error::UnknownCursor(_) => "34000",
+            Error::OutOfRange(_) => "22003",
         }
     }
 }

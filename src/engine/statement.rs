@@ -115,6 +115,8 @@ async fn plan_checked(
     if !principal.is_admin() {
         check_describe(&statement, &session.store, principal)?;
     }
+    let mut statement = statement;
+    crate::engine::pg_functions::rewrite_statement(&mut statement);
     let plan = ctx.state().statement_to_plan(statement).await?;
     check_read_only(&plan)?;
     if !principal.is_admin() {
