@@ -160,6 +160,10 @@ pub enum Error {
     /// A value outside its type's range (`integer out of range`, a numeric overflow).
     #[error("{0}")]
     OutOfRange(String),
+
+    /// An argument `width_bucket` cannot take (a count below one, equal bounds).
+    #[error("{0}")]
+    InvalidWidthBucket(String),
 }
 
 impl Error {
@@ -200,6 +204,7 @@ impl Error {
             Error::DuplicateCursor(_) => "42P03",
             Error::UnknownCursor(_) => "34000",
             Error::OutOfRange(_) => "22003",
+            Error::InvalidWidthBucket(_) => "2201G",
         }
     }
 }

