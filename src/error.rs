@@ -223,6 +223,14 @@ impl From<Error> for DataFusionError {
 /// without DataFusion's "External error: " wrapping.
 fn engine_message(error: &DataFusionError) -> String {
     match error.find_root() {
+        DataFusionError::ArrowError(arrow, _)
+            if matches!(
+                arrow.as_ref(),
+                datafusion::arrow::error::ArrowError::DivideByZero
+            ) =>
+        {
+            "division by zero".into()
+        }
         DataFusionError::External(inner) if inner.downcast_ref::<Error>().is_some() => {
             inner.to_string()
         }
@@ -232,6 +240,7 @@ fn engine_message(error: &DataFusionError) -> String {
 
 /// Classifies a DataFusion error by its root cause.
 pub fn datafusion_sqlstate(error: &DataFusionError) -> &'static str {
+    use datafusion::arrow::error::ArrowError;
     use datafusion::common::SchemaError;
     match error.find_root() {
         DataFusionError::SQL(parser, _) => match parser.as_ref() {
@@ -249,7 +258,11 @@ pub fn datafusion_sqlstate(error: &DataFusionError) -> &'static str {
         DataFusionError::ResourcesExhausted(_) => "53200",
         DataFusionError::Execution(message) if message.contains("cancel") => "57014",
         DataFusionError::Execution(_) => "22000",
-        DataFusionError::ArrowError(_, _) => "22000",
+        DataFusionError::ArrowError(arrow, _) => match arrow.as_ref() {
+            ArrowError::DivideByZero => "22012",
+            ArrowError::ArithmeticOverflow(_) => "22003",
+            _ => "22000",
+        },
         DataFusionError::External(inner) => match inner.downcast_ref::<Error>() {
             Some(error) => error.sqlstate(),
             None => "58030",

@@ -6,6 +6,7 @@ mod local_time;
 mod mesh_catalog;
 pub mod opener;
 mod pg_functions;
+pub mod pg_types;
 mod scan_predicates;
 mod statement;
 mod system_views;
@@ -29,6 +30,7 @@ use crate::catalog::{Catalog, Registry};
 use crate::engine::local_time::LocalTimeCasts;
 use crate::engine::mesh_catalog::MeshCatalog;
 use crate::engine::opener::{OpenedTable, TableOpener};
+use crate::engine::pg_types::PgCasts;
 use crate::engine::scan_predicates::DedupScanPredicates;
 use crate::engine::system_views::SharedViews;
 use crate::error::{Error, Result};
@@ -52,6 +54,7 @@ fn analyzer_rules(governance: GovernanceRule) -> Vec<Arc<dyn AnalyzerRule + Send
     ];
     rules.extend(pg_functions::analyzer_rules());
     rules.push(Arc::new(LocalTimeCasts));
+    rules.push(Arc::new(PgCasts));
     rules
 }
 
@@ -204,6 +207,8 @@ fn session_config() -> SessionConfig {
         .with_information_schema(true);
     let options = config.options_mut();
     options.sql_parser.dialect = Dialect::PostgreSQL;
+    // `1.5` is numeric, as in PostgreSQL (DataFusion's default is a float)
+    options.sql_parser.parse_float_as_decimal = true;
     options.execution.collect_statistics = true;
     // as the server reports at login: `now()` and `timestamptz` are in UTC until a session
     // sets its TimeZone

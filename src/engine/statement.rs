@@ -12,6 +12,7 @@ use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast;
 
 use crate::engine::audited::{CursorAudit, PendingAudit};
+use crate::engine::pg_types;
 use crate::error::{Error, Result};
 use crate::policy::audit::AuditLog;
 use crate::policy::rewrite::product_tables;
@@ -117,7 +118,7 @@ async fn plan_checked(
     }
     let mut statement = statement;
     crate::engine::pg_functions::rewrite_statement(&mut statement);
-    let plan = ctx.state().statement_to_plan(statement).await?;
+    let plan = pg_types::retype(ctx.state().statement_to_plan(statement).await?)?;
     check_read_only(&plan)?;
     if !principal.is_admin() {
         check_settings(&plan)?;

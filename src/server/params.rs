@@ -9,6 +9,7 @@ use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::scalar::ScalarValue;
 use pgwire::api::Type;
 
+use crate::engine::pg_types::datetime_text;
 use crate::error::{Error, Result};
 use crate::server::encode::Kind;
 use crate::server::numeric;
@@ -83,7 +84,7 @@ pub fn decode(
     } else {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::InvalidValue("parameter is not valid UTF-8".into()))?;
-        let text = ScalarValue::Utf8(Some(date_text(text, &target).to_string()));
+        let text = ScalarValue::Utf8(Some(datetime_text(text, &target).to_string()));
         match (&target, zone) {
             (DataType::Timestamp(unit, Some(_)), Some(zone)) => {
                 let local = DataType::Timestamp(*unit, Some(zone.into()));
@@ -106,19 +107,6 @@ pub fn decode(
             e.find_root()
         ))
     })
-}
-
-/// A date sent in text as PostgreSQL reads it: pgjdbc's `setDate` sends an untyped
-/// `1999-01-01 +00`, whose zone PostgreSQL ignores for a `date`.
-fn date_text<'a>(text: &'a str, target: &DataType) -> &'a str {
-    match (target, text.split_once(' ')) {
-        (DataType::Date32 | DataType::Date64, Some((date, zone)))
-            if zone.starts_with(['+', '-']) =>
-        {
-            date
-        }
-        _ => text,
-    }
 }
 
 /// The Arrow type for a parameter the client typed and DataFusion did not.

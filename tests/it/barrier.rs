@@ -135,7 +135,7 @@ async fn error_oracles_over_the_extended_protocol() {
     let analyst = connect(&server, "analyst").await;
     let error = analyst.query(sql, &[&42i64]).await.unwrap_err();
     assert!(
-        crate::server::message(&error).contains("Divide by zero"),
+        crate::server::message(&error).contains("division by zero"),
         "{error}"
     );
     let emea = connect(&server, "emea").await;

@@ -99,7 +99,7 @@ async fn binary_is_byte_exact_and_decodes() {
         .await
         .unwrap();
     let types = [
-        Type::INT8,
+        Type::INT4,
         Type::TEXT,
         Type::NUMERIC,
         Type::DATE,
@@ -112,7 +112,7 @@ async fn binary_is_byte_exact_and_decodes() {
     while let Some(row) = rows.next().await {
         let row = row.unwrap();
         seen.push((
-            row.get::<i64>(0),
+            row.get::<i32>(0),
             row.get::<String>(1),
             row.get::<Option<Decimal>>(2).map(|d| d.to_string()),
             row.get::<Option<NaiveDate>>(3),
