@@ -4,12 +4,14 @@
 //!   `WITH TIES` and `PERCENT` are left for the planner to refuse (0A000).
 //! - `generate_series(...) g`: a set-returning function with a table alias and no column
 //!   aliases names its one column after the alias, as in PostgreSQL.
+//! - `mod(a, b)` is `a % b` (same types, same division-by-zero error).
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{
-    Expr, Fetch, LimitClause, Query, TableAliasColumnDef, TableFactor, Value, VisitMut, VisitorMut,
+    BinaryOperator, Expr, Fetch, FunctionArg, FunctionArgExpr, FunctionArguments, LimitClause,
+    Query, TableAliasColumnDef, TableFactor, Value, VisitMut, VisitorMut,
 };
 
 /// Set-returning functions of one output column.
@@ -30,6 +32,11 @@ impl VisitorMut for Shapes {
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
         fetch_as_limit(query);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        modulo(expr);
         ControlFlow::Continue(())
     }
 
@@ -67,6 +74,37 @@ fn fetch_as_limit(query: &mut Query) {
         Some(_) => return,
     }
     query.fetch = None;
+}
+
+fn modulo(expr: &mut Expr) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    let is_mod = function.name.0.len() == 1
+        && function.name.0[0]
+            .as_ident()
+            .is_some_and(|ident| ident.value.eq_ignore_ascii_case("mod"));
+    let FunctionArguments::List(list) = &function.args else {
+        return;
+    };
+    let plain = function.filter.is_none()
+        && function.over.is_none()
+        && list.duplicate_treatment.is_none()
+        && list.clauses.is_empty();
+    let [
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(a)),
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(b)),
+    ] = list.args.as_slice()
+    else {
+        return;
+    };
+    if is_mod && plain {
+        *expr = Expr::BinaryOp {
+            left: Box::new(Expr::Nested(Box::new(a.clone()))),
+            op: BinaryOperator::Modulo,
+            right: Box::new(Expr::Nested(Box::new(b.clone()))),
+        };
+    }
 }
 
 fn name_single_column(factor: &mut TableFactor) {
@@ -120,6 +158,16 @@ mod tests {
         );
         let ties = "SELECT a FROM t ORDER BY a FETCH FIRST 3 ROWS WITH TIES";
         assert_eq!(rewritten(ties), ties);
+    }
+
+    #[test]
+    fn mod_is_the_remainder_operator() {
+        assert_eq!(
+            rewritten("SELECT mod(p_size + 1, 7) FROM t"),
+            "SELECT (p_size + 1) % (7) FROM t"
+        );
+        let three = "SELECT mod(1, 2, 3)";
+        assert_eq!(rewritten(three), three);
     }
 
     #[test]
