@@ -7,10 +7,11 @@ use clap::ValueEnum;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::arrow::csv::writer::Terminator;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::json::ArrayWriter;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 
+use crate::engine::pg_types::column_name;
 use crate::error::{Error, Result};
 
 /// Output formats of `meshgate query`.
@@ -24,6 +25,16 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `schema` with the column names a client sees (duplicates allowed, as in PostgreSQL).
+fn client_schema(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_name(column_name(f)))
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
 /// Writes `batches` (of `schema`) to `out` in `format`; an empty result still prints the
 /// header (table, csv) or `[]` (json).
 pub fn write_batches(
@@ -32,12 +43,16 @@ pub fn write_batches(
     batches: &[RecordBatch],
     format: OutputFormat,
 ) -> Result<()> {
-    let empty = [RecordBatch::new_empty(Arc::clone(schema))];
+    let schema = client_schema(schema);
     let batches = if batches.is_empty() {
-        &empty[..]
+        vec![RecordBatch::new_empty(schema)]
     } else {
         batches
+            .iter()
+            .map(|b| RecordBatch::try_new(Arc::clone(&schema), b.columns().to_vec()))
+            .collect::<std::result::Result<_, _>>()?
     };
+    let batches = &batches[..];
     let io = |e| Error::io("<stdout>", e);
     match format {
         OutputFormat::Table => {

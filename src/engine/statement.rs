@@ -110,15 +110,16 @@ async fn plan_governed(
 async fn plan_checked(
     ctx: &SessionContext,
     session: &SessionParts,
-    statement: DfStatement,
+    mut statement: DfStatement,
 ) -> Result<LogicalPlan> {
     let principal = &session.principal;
     if !principal.is_admin() {
         check_describe(&statement, &session.store, principal)?;
     }
-    let mut statement = statement;
     crate::engine::pg_functions::rewrite_statement(&mut statement);
+    let stand_ins = pg_types::name_columns(&mut statement);
     let plan = pg_types::retype(ctx.state().statement_to_plan(statement).await?)?;
+    let plan = pg_types::restore(plan, &stand_ins)?;
     check_read_only(&plan)?;
     if !principal.is_admin() {
         check_settings(&plan)?;

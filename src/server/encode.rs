@@ -12,13 +12,15 @@ use datafusion::arrow::array::{
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Field, Float32Type, Float64Type, Int16Type, Int32Type,
-    Int64Type, Schema, Time64MicrosecondType, TimeUnit, TimestampMicrosecondType,
+    Int64Type, IntervalMonthDayNanoType, IntervalUnit, Schema, Time64MicrosecondType, TimeUnit,
+    TimestampMicrosecondType,
 };
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use pgwire::api::Type;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::messages::data::DataRow;
 
+use crate::engine::pg_types::{column_name, interval_parts, interval_text};
 use crate::error::{Error, Result};
 use crate::server::numeric;
 use crate::server::text::{
@@ -59,6 +61,8 @@ pub enum Kind {
     Timestamp(bool),
     /// `time`.
     Time,
+    /// `interval` (text in IntervalStyle postgres).
+    Interval,
     /// A one-dimensional array of an element kind.
     Array(Box<Kind>),
     /// Anything else: Arrow's display form, as `text`.
@@ -83,6 +87,7 @@ impl Kind {
             Date32 | Date64 => Kind::Date,
             Timestamp(_, tz) => Kind::Timestamp(tz.is_some()),
             Time32(_) | Time64(_) => Kind::Time,
+            Interval(_) => Kind::Interval,
             List(f) | LargeList(f) | FixedSizeList(f, _) => match Kind::of(f.data_type()) {
                 Kind::Array(_) | Kind::Display => Kind::Display,
                 element => Kind::Array(Box::new(element)),
@@ -108,6 +113,7 @@ impl Kind {
             Kind::Timestamp(false) => Type::TIMESTAMP,
             Kind::Timestamp(true) => Type::TIMESTAMPTZ,
             Kind::Time => Type::TIME,
+            Kind::Interval => Type::INTERVAL,
             Kind::Array(element) => match element.pg_type() {
                 Type::BOOL => Type::BOOL_ARRAY,
                 Type::INT2 => Type::INT2_ARRAY,
@@ -142,6 +148,7 @@ impl Kind {
             Kind::Timestamp(false) => DataType::Timestamp(TimeUnit::Microsecond, None),
             Kind::Timestamp(true) => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
             Kind::Time => DataType::Time64(TimeUnit::Microsecond),
+            Kind::Interval => DataType::Interval(IntervalUnit::MonthDayNano),
             Kind::Array(element) => {
                 let field = match data_type {
                     DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => f,
@@ -196,7 +203,7 @@ pub fn columns(
         .iter()
         .enumerate()
         .map(|(i, field)| PgColumn {
-            name: field.name().clone(),
+            name: column_name(field).to_string(),
             kind: Kind::of(field.data_type()),
             format: format(i),
             style: style.clone(),
@@ -384,6 +391,20 @@ fn encode_column(
             each!(a, rows, |b, i| match binary {
                 true => b.put_i64(a.value(i)),
                 false => time_text(b, a.value(i)),
+            })
+        }
+        (Kind::Interval, _) => {
+            let a = array.as_primitive::<IntervalMonthDayNanoType>();
+            each!(a, rows, |b, i| {
+                let (months, days, micros) = interval_parts(a.value(i));
+                match binary {
+                    true => {
+                        b.put_i64(micros);
+                        b.put_i32(days);
+                        b.put_i32(months);
+                    }
+                    false => b.put_slice(interval_text(months, days, micros).as_bytes()),
+                }
             })
         }
         (Kind::Array(element), _) => match array.data_type() {

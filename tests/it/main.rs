@@ -15,6 +15,7 @@ mod json_source;
 mod loader;
 mod log_escape;
 mod object_store;
+mod pg_types;
 mod schema_contract;
 mod scram_mock;
 mod server;

@@ -12,7 +12,9 @@
 
 mod arithmetic;
 mod casts;
+mod column_names;
 mod datetime;
+mod interval;
 mod literals;
 mod numeric_division;
 mod text_input;
@@ -24,6 +26,8 @@ use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder};
 
 pub use casts::PgCasts;
+pub use column_names::{COLUMN_NAME_KEY, StandIns, column_name, name_columns, restore};
+pub use interval::{interval_parts, interval_text};
 pub use text_input::datetime_text;
 
 use crate::engine::pg_types::arithmetic::CheckedInteger;

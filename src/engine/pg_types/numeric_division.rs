@@ -43,6 +43,11 @@ impl NumericDivide {
     }
 }
 
+/// The scale of a quotient of operands of `scales`.
+fn division_scale(scales: &[i8]) -> i8 {
+    scales.iter().copied().fold(MIN_SIGNIFICANT_DIGITS, i8::max)
+}
+
 /// An operand as a decimal type: integers keep all their digits.
 fn as_decimal(data_type: &DataType) -> DataType {
     match data_type {
@@ -105,11 +110,11 @@ impl ScalarUDFImpl for NumericDivide {
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> DfResult<DataType> {
-        let scale = arg_types
-            .iter()
-            .map(scale)
-            .fold(MIN_SIGNIFICANT_DIGITS, i8::max);
-        Ok(DataType::Decimal128(DECIMAL128_MAX_PRECISION, scale))
+        let scales: Vec<i8> = arg_types.iter().map(scale).collect();
+        Ok(DataType::Decimal128(
+            DECIMAL128_MAX_PRECISION,
+            division_scale(&scales),
+        ))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
