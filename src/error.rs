@@ -164,6 +164,10 @@ pub enum Error {
     /// A value outside its type's range (`integer out of range`, a numeric overflow).
     #[error("{0}")]
     OutOfRange(String),
+
+    /// An argument `width_bucket` cannot take (a count below one, equal bounds).
+    #[error("{0}")]
+    InvalidWidthBucket(String),
 }
 
 impl Error {
@@ -205,6 +209,7 @@ impl Error {
             Error::UnknownCursor(_) => "34000",
             Error::UnknownStatement(_) => "26000",
             Error::OutOfRange(_) => "22003",
+            Error::InvalidWidthBucket(_) => "2201G",
         }
     }
 }

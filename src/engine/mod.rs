@@ -5,6 +5,7 @@ mod audited;
 mod local_time;
 mod mesh_catalog;
 pub mod opener;
+mod pg_functions;
 pub mod pg_types;
 mod scan_predicates;
 mod statement;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use datafusion::config::Dialect;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::optimizer::AnalyzerRule;
 use datafusion::optimizer::analyzer::resolve_grouping_function::ResolveGroupingFunction;
 use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -41,6 +43,20 @@ use crate::policy::query_log::QueryLogTable;
 use crate::policy::rewrite::GovernanceRule;
 use crate::policy::store::PolicyStore;
 use crate::storage::StorageOptions;
+
+/// A session's analyzer rules: governance first (the barrier sees the query as written),
+/// PostgreSQL's query shapes after type coercion.
+fn analyzer_rules(governance: GovernanceRule) -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
+    let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
+        Arc::new(governance),
+        Arc::new(ResolveGroupingFunction::new()),
+        Arc::new(TypeCoercion::new()),
+    ];
+    rules.extend(pg_functions::analyzer_rules());
+    rules.push(Arc::new(LocalTimeCasts));
+    rules.push(Arc::new(PgCasts));
+    rules
+}
 
 /// The engine shared by every session of one process.
 #[derive(Debug)]
@@ -100,17 +116,12 @@ impl Engine {
             .with_config(config)
             .with_runtime_env(Arc::clone(&self.runtime))
             .with_default_features()
-            .with_analyzer_rules(vec![
-                Arc::new(governance),
-                Arc::new(ResolveGroupingFunction::new()),
-                Arc::new(TypeCoercion::new()),
-                Arc::new(LocalTimeCasts),
-                Arc::new(PgCasts),
-            ])
+            .with_analyzer_rules(analyzer_rules(governance))
             .with_physical_optimizer_rule(Arc::new(DedupScanPredicates))
             .build();
         let ctx = SessionContext::new_with_state(state);
         register_principal_functions(&ctx, &principal);
+        pg_functions::register(&ctx);
         let owned_domains = self
             .registry
             .catalog()

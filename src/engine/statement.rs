@@ -116,6 +116,7 @@ async fn plan_checked(
     if !principal.is_admin() {
         check_describe(&statement, &session.store, principal)?;
     }
+    crate::engine::pg_functions::rewrite_statement(&mut statement);
     let stand_ins = pg_types::name_columns(&mut statement);
     let plan = pg_types::retype(ctx.state().statement_to_plan(statement).await?)?;
     let plan = pg_types::restore(plan, &stand_ins)?;
